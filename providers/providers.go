@@ -21,6 +21,14 @@ import (
 type Provider interface {
 	// Name is the provider's short name as used in config rules ("ecr").
 	Name() string
+	// CacheKey names what a token for key is valid for: the provider, the
+	// identity (profile, role, tenant, client, service account) and, where
+	// tokens are registry-specific, the registry (an ECR account and region,
+	// an ACR registry). Two keys that may share a token return the same
+	// string. CacheKey must be cheap: no network, no SDK configuration
+	// loading, no file reads beyond what the environment already says; it
+	// runs on every cache hit.
+	CacheKey(key auth.Key) string
 	// Get returns a credential for the registry named by key.
 	Get(ctx context.Context, key auth.Key) (Token, error)
 }

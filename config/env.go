@@ -62,6 +62,9 @@ type Paths struct {
 	// ConfigFile is regkey's settings file ($REGKEY_CONFIG, else
 	// $XDG_CONFIG_HOME/regkey/config.yaml).
 	ConfigFile string
+	// ConfigDir is $XDG_CONFIG_HOME/regkey. The file keystore's key file
+	// lives here, apart from the data it protects.
+	ConfigDir string
 	// DataDir holds the encrypted file store and the keyring index
 	// ($XDG_DATA_HOME/regkey, 0700).
 	DataDir string
@@ -76,11 +79,12 @@ type Paths struct {
 func PathsFor(e Env) Paths {
 	p := Paths{
 		ConfigFile: e.Get("REGKEY_CONFIG"),
+		ConfigDir:  filepath.Join(e.xdg("XDG_CONFIG_HOME", ".config"), "regkey"),
 		DataDir:    filepath.Join(e.xdg("XDG_DATA_HOME", ".local/share"), "regkey"),
 		CacheDir:   filepath.Join(e.xdg("XDG_CACHE_HOME", ".cache"), "regkey"),
 	}
 	if p.ConfigFile == "" {
-		p.ConfigFile = filepath.Join(e.xdg("XDG_CONFIG_HOME", ".config"), "regkey", "config.yaml")
+		p.ConfigFile = filepath.Join(p.ConfigDir, "config.yaml")
 	}
 	if d := e.Get("DOCKER_CONFIG"); d != "" {
 		p.DockerConfig = filepath.Join(d, "config.json")

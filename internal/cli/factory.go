@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/keystore"
+)
+
+// Factory carries what commands need, built lazily so that a command pays
+// only for what it uses: the protocol's `get` for a keystore host never
+// loads provider SDKs, and `version` opens nothing.
+type Factory struct {
+	IO    IOStreams
+	Env   config.Env
+	Paths config.Paths
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	settingsOnce sync.Once
+	settings     config.File
+	settingsErr  error
+
+	storeOnce sync.Once
+	store     keystore.Store
+	storeInfo keystore.Info
+	storeErr  error
+}
+
+// NewFactory returns a Factory for the given streams and environment.
+func NewFactory(ios IOStreams, env config.Env) *Factory {
+	return &Factory{IO: ios, Env: env, Paths: config.PathsFor(env), Now: time.Now}
+}
+
+// Settings returns regkey's settings file, read once.
+func (f *Factory) Settings() (config.File, error) {
+	f.settingsOnce.Do(func() {
+		f.settings, f.settingsErr = config.Load(f.Paths.ConfigFile)
+	})
+	return f.settings, f.settingsErr
+}
+
+// KeystoreBackend is the configured backend name: REGKEY_KEYSTORE, else the
+// settings file's keystore key, else "auto".
+func (f *Factory) KeystoreBackend() (string, error) {
+	if b := f.Env.Get("REGKEY_KEYSTORE"); b != "" {
+		switch b {
+		case "auto", "os", "pass", "file":
+			return b, nil
+		}
+		return "", usageErrorf("REGKEY_KEYSTORE=%q: want auto, os, pass or file", b)
+	}
+	s, err := f.Settings()
+	if err != nil {
+		return "", err
+	}
+	if s.Keystore == "" {
+		return "auto", nil
+	}
+	return s.Keystore, nil
+}
+
+// Keystore opens the static keystore once.
+func (f *Factory) Keystore(ctx context.Context) (keystore.Store, keystore.Info, error) {
+	f.storeOnce.Do(func() {
+		backend, err := f.KeystoreBackend()
+		if err != nil {
+			f.storeErr = err
+			return
+		}
+		f.store, f.storeInfo, f.storeErr = keystore.Open(ctx, keystore.Options{
+			Backend:   backend,
+			DataDir:   f.Paths.DataDir,
+			ConfigDir: f.Paths.ConfigDir,
+			Env:       f.Env,
+		})
+		if f.storeErr != nil {
+			f.storeErr = fmt.Errorf("opening the %s keystore: %w", backend, f.storeErr)
+		}
+	})
+	return f.store, f.storeInfo, f.storeErr
+}

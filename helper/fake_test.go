@@ -12,10 +12,10 @@ import (
 // memBackend is a hand-written Backend: a map plus injectable failures. It
 // records the keys it was given, so tests can check what Serve passed on.
 type memBackend struct {
-	creds map[string]auth.Credential
-	err   error // returned by every method when set
+	creds   map[string]auth.Credential
+	err     error // returned by every method when set
 	nilList bool
-	keys  []string
+	keys    []string
 }
 
 func newMem(kv ...string) *memBackend {
@@ -89,7 +89,9 @@ func (r blockingReader) Read([]byte) (int, error) { <-r.ch; return 0, nil }
 // failingReader fails every read.
 type failingReader struct{}
 
-func (failingReader) Read([]byte) (int, error) { return 0, fmt.Errorf("read /dev/stdin: input/output error") }
+func (failingReader) Read([]byte) (int, error) {
+	return 0, fmt.Errorf("read /dev/stdin: input/output error")
+}
 
 var _ Backend = (*memBackend)(nil)
 

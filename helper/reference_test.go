@@ -24,10 +24,12 @@ func init() {
 
 // refHelper is the reference library's Helper over a map, so the same
 // request can be answered by docker's own code and by ours.
-type refHelper struct{ creds map[string]*credentials.Credentials }
+type refHelper struct {
+	creds map[string]*credentials.Credentials
+}
 
 func (h *refHelper) Add(c *credentials.Credentials) error { h.creds[c.ServerURL] = c; return nil }
-func (h *refHelper) Delete(url string) error            { delete(h.creds, url); return nil }
+func (h *refHelper) Delete(url string) error              { delete(h.creds, url); return nil }
 func (h *refHelper) Get(url string) (string, string, error) {
 	c, ok := h.creds[url]
 	if !ok {

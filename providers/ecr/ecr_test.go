@@ -1,0 +1,294 @@
+package ecr
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/providers"
+	"github.com/regkey/regkey/providers/ecr/ecrfake"
+)
+
+// The SDK reads the process environment, so these tests set it with
+// t.Setenv and do not run in parallel. Every AWS_* variable of the outer
+// environment is removed first; config files, HOME and endpoints point at
+// the test's own directory and fake.
+
+const (
+	testKeyID  = "AKIDENVTEST00000001"
+	testSecret = "envsecretenvsecretenvsecret"
+)
+
+// isolate clears AWS_* from the environment, applies the defaults and set
+// (an empty value unsets), and returns the resulting environment as a map.
+func isolate(t *testing.T, fake *ecrfake.Server, set map[string]string) map[string]string {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "AWS_") {
+			t.Setenv(name, "")
+			os.Unsetenv(name)
+		}
+	}
+	dir := t.TempDir()
+	vars := map[string]string{
+		"HOME":                        dir,
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_ENDPOINT_URL_ECR":        fake.URL,
+		"AWS_ENDPOINT_URL_ECR_PUBLIC": fake.URL,
+		"AWS_ENDPOINT_URL_STS":        fake.URL,
+		"HTTPS_PROXY":                 "http://127.0.0.1:9",
+		"HTTP_PROXY":                  "http://127.0.0.1:9",
+		"NO_PROXY":                    "127.0.0.1,localhost",
+	}
+	for k, v := range set {
+		vars[k] = v
+	}
+	for k, v := range vars {
+		t.Setenv(k, v)
+		if v == "" {
+			os.Unsetenv(k)
+		}
+	}
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	return env
+}
+
+func staticKeys() map[string]string {
+	return map[string]string{"AWS_ACCESS_KEY_ID": testKeyID, "AWS_SECRET_ACCESS_KEY": testSecret}
+}
+
+func mustKey(t *testing.T, raw string) auth.Key {
+	t.Helper()
+	k, err := auth.ParseKey(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestGetPrivate(t *testing.T) {
+	fake := ecrfake.New()
+	defer fake.Close()
+	env := isolate(t, fake, staticKeys())
+	p, err := New(env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	tok, err := p.Get(context.Background(), mustKey(t, "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/v2/"))
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if tok.Username != "AWS" || tok.Secret != ecrfake.Password(testKeyID, "eu-west-1") {
+		t.Errorf("token = %q/%q", tok.Username, tok.Secret)
+	}
+	if d := tok.Expires.Sub(start); d < 11*time.Hour || d > 13*time.Hour {
+		t.Errorf("expires in %v, want about 12h", d)
+	}
+	reqs := fake.Requests()
+	want := ecrfake.Request{Op: "ecr", AccessKey: testKeyID, Region: "eu-west-1", Service: "ecr"}
+	if len(reqs) != 1 || reqs[0] != want {
+		t.Errorf("requests = %+v, want [%+v]", reqs, want)
+	}
+}
+
+func TestGetPublic(t *testing.T) {
+	fake := ecrfake.New()
+	defer fake.Close()
+	env := isolate(t, fake, staticKeys())
+	p, err := NewPublic(env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, host := range []string{"public.ecr.aws", "ECR-PUBLIC.aws.com:443"} {
+		tok, err := p.Get(context.Background(), mustKey(t, host))
+		if err != nil {
+			t.Fatalf("Get(%s): %v", host, err)
+		}
+		if tok.Username != "AWS" || tok.Secret != ecrfake.Password(testKeyID, "us-east-1") || tok.Expires.IsZero() {
+			t.Errorf("Get(%s) = %+v", host, tok)
+		}
+	}
+	for _, r := range fake.Requests() {
+		if r.Op != "ecr-public" || r.Region != "us-east-1" || r.Service != "ecr-public" {
+			t.Errorf("request %+v, want ecr-public in us-east-1", r)
+		}
+	}
+	if p.CacheKey(mustKey(t, "public.ecr.aws")) != p.CacheKey(mustKey(t, "ecr-public.aws.com")) {
+		t.Error("the two public hosts do not share a token")
+	}
+}
+
+func TestProfilesGiveDifferentTokens(t *testing.T) {
+	fake := ecrfake.New()
+	defer fake.Close()
+	env := isolate(t, fake, nil)
+	creds := "[dev]\naws_access_key_id = AKIDDEV0000000000001\naws_secret_access_key = devsecret\n\n" +
+		"[prod]\naws_access_key_id = AKIDPROD000000000001\naws_secret_access_key = prodsecret\n"
+	if err := os.WriteFile(env["AWS_SHARED_CREDENTIALS_FILE"], []byte(creds), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k := mustKey(t, "123456789012.dkr.ecr.us-west-2.amazonaws.com")
+	got := map[string]string{}
+	keys := map[string]string{}
+	for _, profile := range []string{"dev", "prod"} {
+		p, err := New(env, map[string]string{OptProfile: profile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := p.Get(context.Background(), k)
+		if err != nil {
+			t.Fatalf("profile %s: %v", profile, err)
+		}
+		got[profile], keys[profile] = tok.Secret, p.CacheKey(k)
+	}
+	if got["dev"] != ecrfake.Password("AKIDDEV0000000000001", "us-west-2") || got["prod"] != ecrfake.Password("AKIDPROD000000000001", "us-west-2") {
+		t.Errorf("tokens = %v", got)
+	}
+	if keys["dev"] == keys["prod"] {
+		t.Errorf("two profiles share the cache key %q", keys["dev"])
+	}
+
+	// AWS_PROFILE in the environment selects the profile for built-in detection.
+	env = isolate(t, fake, map[string]string{"AWS_PROFILE": "prod",
+		"AWS_CONFIG_FILE": env["AWS_CONFIG_FILE"], "AWS_SHARED_CREDENTIALS_FILE": env["AWS_SHARED_CREDENTIALS_FILE"]})
+	p, _ := New(env, nil)
+	tok, err := p.Get(context.Background(), k)
+	if err != nil || tok.Secret != got["prod"] {
+		t.Errorf("AWS_PROFILE=prod: %q, %v", tok.Secret, err)
+	}
+	if p.CacheKey(k) != keys["prod"] {
+		t.Errorf("AWS_PROFILE=prod cache key %q, want the prod rule's %q", p.CacheKey(k), keys["prod"])
+	}
+
+	// A rule naming a profile that does not exist is a clear error.
+	p, _ = New(env, map[string]string{OptProfile: "nosuch"})
+	if _, err := p.Get(context.Background(), k); err == nil || !strings.Contains(err.Error(), `AWS profile "nosuch"`) {
+		t.Errorf("missing profile: %v", err)
+	}
+}
+
+func TestAssumeRole(t *testing.T) {
+	fake := ecrfake.New()
+	defer fake.Close()
+	env := isolate(t, fake, staticKeys())
+	role := "arn:aws:iam::210987654321:role/puller"
+	p, err := New(env, map[string]string{OptRoleARN: role, OptExternalID: "ext-1", OptRegion: "ap-south-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := p.Get(context.Background(), mustKey(t, "210987654321.dkr.ecr.us-east-1.amazonaws.com"))
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if tok.Secret != ecrfake.Password(ecrfake.RoleAccessKey, "ap-south-1") {
+		t.Errorf("secret %q: want a token for the assumed role in the rule's region", tok.Secret)
+	}
+	reqs := fake.Requests()
+	if len(reqs) != 2 || reqs[0].Op != "sts:AssumeRole" || reqs[0].RoleARN != role || reqs[0].ExternalID != "ext-1" ||
+		reqs[0].AccessKey != testKeyID || reqs[1].AccessKey != ecrfake.RoleAccessKey {
+		t.Errorf("requests = %+v", reqs)
+	}
+}
+
+func TestNoCredentials(t *testing.T) {
+	fake := ecrfake.New()
+	defer fake.Close()
+	env := isolate(t, fake, nil)
+	for name, newP := range map[string]func(map[string]string, map[string]string) (providers.Provider, error){"ecr": New, "ecr-public": NewPublic} {
+		p, _ := newP(env, nil)
+		start := time.Now()
+		_, err := p.Get(context.Background(), mustKey(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
+		if !errors.Is(err, providers.ErrNoCredentials) {
+			t.Fatalf("%s: err = %v, want ErrNoCredentials", name, err)
+		}
+		if msg := err.Error(); strings.Count(msg, "\n") != 0 || !strings.Contains(msg, "AWS_PROFILE") {
+			t.Errorf("%s: %q, want a one-line hint", name, msg)
+		}
+		if d := time.Since(start); d > probeTimeout+time.Second {
+			t.Errorf("%s: took %v", name, d)
+		}
+	}
+	if n := len(fake.Requests()); n != 0 {
+		t.Errorf("%d requests reached the fake without credentials", n)
+	}
+}
+
+func TestAPIFailure(t *testing.T) {
+	fake := ecrfake.New()
+	defer fake.Close()
+	fake.Fail = "AccessDeniedException"
+	env := isolate(t, fake, staticKeys())
+	p, _ := New(env, nil)
+	_, err := p.Get(context.Background(), mustKey(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
+	if err == nil || errors.Is(err, providers.ErrNoCredentials) {
+		t.Fatalf("err = %v, want an API failure", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"ecr", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "AccessDeniedException", "not authorized"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not name %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, testSecret) || strings.Contains(msg, "Signature=") {
+		t.Errorf("error leaks a secret: %q", msg)
+	}
+}
+
+func TestGetHonoursDeadline(t *testing.T) {
+	fake := ecrfake.New()
+	defer fake.Close()
+	fake.Delay = 10 * time.Second
+	env := isolate(t, fake, staticKeys())
+	p, _ := New(env, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := p.Get(ctx, mustKey(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
+	if err == nil || time.Since(start) > 3*time.Second {
+		t.Fatalf("Get = %v after %v, want a prompt deadline error", err, time.Since(start))
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error does not wrap DeadlineExceeded: %v", err)
+	}
+}
+
+func TestCustomDomain(t *testing.T) {
+	fake := ecrfake.New()
+	defer fake.Close()
+	env := isolate(t, fake, staticKeys())
+	p, err := New(env, map[string]string{OptRegion: "eu-central-1", OptAccountID: "123456789012"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := mustKey(t, "127.0.0.1:5000")
+	tok, err := p.Get(context.Background(), k)
+	if err != nil || tok.Secret != ecrfake.Password(testKeyID, "eu-central-1") {
+		t.Fatalf("Get = %+v, %v", tok, err)
+	}
+	if ck := p.CacheKey(k); !strings.HasSuffix(ck, "|123456789012|eu-central-1") {
+		t.Errorf("CacheKey = %q", ck)
+	}
+
+	// Without a region the provider says what to configure.
+	env = isolate(t, fake, staticKeys())
+	p, _ = New(env, nil)
+	if _, err := p.Get(context.Background(), k); err == nil || !strings.Contains(err.Error(), OptRegion) {
+		t.Errorf("no region: %v", err)
+	}
+	if ck := p.CacheKey(k); ck != "" {
+		t.Errorf("CacheKey without a region = %q, want empty (not cacheable)", ck)
+	}
+}

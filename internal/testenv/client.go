@@ -121,12 +121,11 @@ func (c *Client) Setenv(key, value string) { c.env[key] = value }
 // Unsetenv removes a variable for every later command.
 func (c *Client) Unsetenv(key string) { delete(c.env, key) }
 
-// SetenvList sets "KEY=value" pairs, as another fixture's Env returns them.
-func (c *Client) SetenvList(kvs []string) {
-	for _, kv := range kvs {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			c.env[k] = v
-		}
+// SetenvMap sets every variable of env, as the Env method of a Keyring or
+// Pass returns them.
+func (c *Client) SetenvMap(env map[string]string) {
+	for k, v := range env {
+		c.env[k] = v
 	}
 }
 
@@ -215,6 +214,8 @@ func (c *Client) MustRun(t testing.TB, stdin []byte, name string, args ...string
 }
 
 // PodmanArgs prefixes args with the client's private podman storage flags.
+// The vfs driver needs no mounts, so the temp dirs can be removed afterwards
+// (overlay leaves its storage root mounted).
 func (c *Client) PodmanArgs(args ...string) []string {
-	return append([]string{"--root", c.PodmanRoot, "--runroot", c.PodmanRunRoot}, args...)
+	return append([]string{"--root", c.PodmanRoot, "--runroot", c.PodmanRunRoot, "--storage-driver", "vfs"}, args...)
 }

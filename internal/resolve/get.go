@@ -99,7 +99,11 @@ func (r *Resolver) fromKeystore(ctx context.Context, k auth.Key, warn bool) (aut
 func (r *Resolver) broken(k auth.Key, err error, warn bool) error {
 	if warn && !errors.Is(err, keystore.ErrInvalidKey) {
 		r.warnf("cannot read the keystore for %s, answering \"not found\": %v", k.Raw, err)
-		if errors.Is(err, auth.ErrUnavailable) {
+		var h interface{ Hint() string }
+		switch {
+		case errors.As(err, &h) && h.Hint() != "":
+			fmt.Fprintf(r.stderr, "hint: %s\n", h.Hint())
+		case errors.Is(err, auth.ErrUnavailable):
 			fmt.Fprintln(r.stderr, "hint: run `regkey doctor`, or choose another keystore with REGKEY_KEYSTORE=file|pass|os")
 		}
 	}

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/keystore"
+)
+
+func Test_NewCmdList(t *testing.T) {
+	t.Parallel()
+	for args, want := range map[string]string{"": "table", "--json": "json", "x": "error"} {
+		ios, _, _ := cmdTestIO("", false)
+		var got *ListOptions
+		cmd := NewCmdList(NewFactory(ios, config.Env{"HOME": t.TempDir()}), func(o *ListOptions) error { got = o; return nil })
+		cmd.SetArgs(strings.Fields(args))
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		err := cmd.Execute()
+		switch {
+		case want == "error":
+			if err == nil {
+				t.Errorf("list %s: no error", args)
+			}
+		case err != nil:
+			t.Errorf("list %s: %v", args, err)
+		case got.JSON != (want == "json") || got.Keystore == nil:
+			t.Errorf("list %s: options %+v", args, got)
+		}
+	}
+}
+
+var listStored = map[string]cred{
+	"ghcr.io":        {Username: "octocat", Secret: "ghp_secret1"},
+	auth.HubKey:      {Username: "alice", Secret: "dckr_secret2"},
+	"localhost:5000": {Username: auth.TokenUsername, Secret: "refresh_secret3"},
+}
+
+func assertNoListSecrets(t *testing.T, s string) {
+	t.Helper()
+	for _, c := range listStored {
+		if strings.Contains(s, c.Secret) {
+			t.Errorf("output contains a secret: %s", s)
+		}
+	}
+}
+
+func Test_listRunTable(t *testing.T) {
+	t.Parallel()
+	ios, out, errOut := cmdTestIO("", false)
+	_, open := memKeystore(t, listStored)
+	if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open}); err != nil {
+		t.Fatal(err)
+	}
+	want := `REGISTRY                     USERNAME
+ghcr.io                      octocat
+https://index.docker.io/v1/  alice
+localhost:5000               <token> (identity token)
+`
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("stdout (-want +got):\n%s", diff)
+	}
+	if got := errOut.String(); got != "Keystore: file (/data/regkey/store)\n" {
+		t.Errorf("stderr = %q", got)
+	}
+	assertNoListSecrets(t, out.String()+errOut.String())
+}
+
+func Test_listRunJSON(t *testing.T) {
+	t.Parallel()
+	ios, out, errOut := cmdTestIO("", false)
+	_, open := memKeystore(t, listStored)
+	if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open, JSON: true}); err != nil {
+		t.Fatal(err)
+	}
+	var got listJSON
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+	}
+	want := listJSON{
+		Keystore: listKeystore{Backend: "file", Location: "/data/regkey/store"},
+		Credentials: []listEntry{
+			{Key: "ghcr.io", Host: "ghcr.io", Username: "octocat"},
+			{Key: auth.HubKey, Host: "docker.io", Username: "alice"},
+			{Key: "localhost:5000", Host: "localhost:5000", Username: auth.TokenUsername, IdentityToken: true},
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("stderr = %q, want nothing", errOut)
+	}
+	assertNoListSecrets(t, out.String())
+}
+
+func Test_listRunEmpty(t *testing.T) {
+	t.Parallel()
+	ios, out, errOut := cmdTestIO("", false)
+	_, open := memKeystore(t, nil)
+	if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open}); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 || errOut.String() != "No credentials stored in the file keystore (/data/regkey/store)\n" {
+		t.Errorf("stdout = %q, stderr = %q", out, errOut)
+	}
+
+	ios, out, _ = cmdTestIO("", false)
+	if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open, JSON: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"credentials": []`) {
+		t.Errorf("empty --json = %s, want an empty credentials array", out)
+	}
+}
+
+// failingList is a store whose List fails.
+type failingList struct{ *keystore.Memory }
+
+func (failingList) List(context.Context) (map[string]string, error) {
+	return nil, errors.New("dbus: timeout")
+}
+
+func Test_listRunError(t *testing.T) {
+	t.Parallel()
+	ios, _, _ := cmdTestIO("", false)
+	open := func(context.Context) (keystore.Store, keystore.Info, error) {
+		return failingList{keystore.NewMemory()}, keystore.Info{Backend: "os"}, nil
+	}
+	err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open})
+	if err == nil || err.Error() != "listing the os keystore: dbus: timeout" {
+		t.Errorf("error = %v", err)
+	}
+}

@@ -1,0 +1,259 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/regauth"
+	"github.com/regkey/regkey/internal/version"
+	"github.com/regkey/regkey/keystore"
+)
+
+// LoginOptions are the inputs of `regkey login`.
+type LoginOptions struct {
+	IO IOStreams
+	// Keystore opens the static keystore.
+	Keystore func(context.Context) (keystore.Store, keystore.Info, error)
+	// Verify checks credentials with the registry (regauth.Verify).
+	Verify func(context.Context, string, auth.Credential, regauth.Options) (regauth.Result, error)
+	// VerifyOptions carry what the Factory knows: certs.d dirs, proxy,
+	// user agent. Insecure and Log are set from the flags.
+	VerifyOptions regauth.Options
+	// Prompt reads the username and password from a terminal.
+	Prompt Prompter
+
+	Server        string // the login argument as typed; "" is Docker Hub
+	Username      string
+	Password      string
+	PasswordStdin bool
+	Insecure      bool
+	NoVerify      bool
+	Strict        bool
+	IdentityToken bool
+	Verbose       bool
+}
+
+func init() {
+	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdLogin(f, nil) })
+}
+
+// NewCmdLogin builds `regkey login`. runF replaces loginRun in tests.
+func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
+	opts := &LoginOptions{
+		IO:       f.IO,
+		Keystore: f.Keystore,
+		Verify:   regauth.Verify,
+		Prompt:   newTermPrompter(f.IO),
+		VerifyOptions: regauth.Options{
+			CertDirs:  dockerCertDirs(f),
+			Proxy:     proxyFunc(f.Env),
+			UserAgent: "regkey/" + version.Version,
+		},
+	}
+	cmd := &cobra.Command{
+		Use:   "login [SERVER]",
+		Short: "Check a registry login and keep it in regkey's keystore",
+		Long: `login checks a username and password (or token) with the registry, the way
+docker login does, and stores them in regkey's keystore, where docker, podman,
+skopeo and crane find them through docker-credential-regkey. Without SERVER it
+logs in to Docker Hub.
+
+The password comes from --password-stdin, or from a prompt when stdin is a
+terminal. Nothing is stored if the registry rejects the credentials.
+
+A registry whose /v2/ answers without credentials cannot check them: login
+warns and stores them anyway, or fails with --strict.
+
+The credentials are stored under the registry's host in lower case, with its
+port if one was given (https://index.docker.io/v1/ for Docker Hub). Entries
+for the same registry under other spellings (https://HOST, HOST:443) are
+replaced, so that an older secret cannot shadow the new one.
+
+Plain HTTP is used only for loopback registries (localhost, 127.0.0.0/8,
+::1) unless --insecure is given. TLS trusts the system roots and docker's
+/etc/docker/certs.d/HOST and ~/.docker/certs.d/HOST directories (*.crt CAs,
+client.cert/client.key client certificates).`,
+		Example: `  echo "$TOKEN" | regkey login ghcr.io -u octocat --password-stdin
+  regkey login registry.example.com:5000
+  regkey login -u alice localhost:5000 --password-stdin < password.txt`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Server = args[0]
+			}
+			if cmd.Flags().Changed("password") && opts.PasswordStdin {
+				return usageErrorf("--password and --password-stdin are mutually exclusive")
+			}
+			if cmd.Flags().Changed("password") && opts.Password == "" {
+				return usageErrorf("--password is empty")
+			}
+			if opts.PasswordStdin && opts.Username == "" {
+				return usageErrorf("--password-stdin needs --username")
+			}
+			if opts.NoVerify && opts.Strict {
+				return usageErrorf("--no-verify and --strict are mutually exclusive")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return loginRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Username, "username", "u", "", "user name")
+	fl.StringVarP(&opts.Password, "password", "p", "", "password or token (visible to other users in the process list and shell history: prefer --password-stdin)")
+	fl.BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the password or token from stdin")
+	fl.BoolVar(&opts.Insecure, "insecure", false, "allow plain HTTP and skip TLS certificate verification for this registry")
+	fl.BoolVar(&opts.NoVerify, "no-verify", false, "store without asking the registry")
+	fl.BoolVar(&opts.Strict, "strict", false, "fail when the registry cannot check the credentials (anonymous access)")
+	fl.BoolVar(&opts.IdentityToken, "identity-token", false, "store the registry's refresh token (as docker does) instead of the password, when it issues one")
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print each request made to the registry on stderr")
+	return cmd
+}
+
+// dockerCertDirs are the certs.d directories docker trusts per registry.
+func dockerCertDirs(f *Factory) []string {
+	dirs := []string{"/etc/docker/certs.d"}
+	if f.Paths.DockerConfig != "" {
+		dirs = append(dirs, filepath.Join(filepath.Dir(f.Paths.DockerConfig), "certs.d"))
+	}
+	return dirs
+}
+
+// StoreKey is the keystore key login stores a registry's credentials
+// under: docker's https://index.docker.io/v1/ for Docker Hub, else the host
+// as auth.ParseKey normalises it (lower case, port kept, scheme and path
+// dropped). The helper's get finds it for any spelling a client sends,
+// through the same normalisation.
+func StoreKey(k auth.Key) string {
+	if k.IsHub() {
+		return auth.HubKey
+	}
+	return k.Host
+}
+
+func loginRun(ctx context.Context, opts *LoginOptions) error {
+	server := opts.Server
+	if server == "" {
+		server = auth.HubKey
+	}
+	k, err := auth.ParseKey(server)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if k.Opaque {
+		return usageErrorf("%s is not a registry", server)
+	}
+	key := StoreKey(k)
+	store, info, err := opts.Keystore(ctx)
+	if err != nil {
+		return err
+	}
+	cred, err := readCredential(ctx, opts, store, key)
+	if err != nil {
+		return err
+	}
+
+	verified := false
+	if opts.NoVerify {
+		fmt.Fprintf(opts.IO.ErrOut, "WARNING: %s: credentials not verified (--no-verify)\n", k.Host)
+	} else {
+		vo := opts.VerifyOptions
+		vo.Insecure = opts.Insecure
+		if opts.Verbose {
+			vo.Log = func(format string, a ...any) { fmt.Fprintf(opts.IO.ErrOut, "regkey: "+format+"\n", a...) }
+		}
+		res, err := opts.Verify(ctx, server, cred, vo)
+		if err != nil {
+			return loginHint(err, k)
+		}
+		if res.Anonymous {
+			if opts.Strict {
+				return withHint(fmt.Errorf("%s: %s; nothing stored (--strict)", k.Host, regauth.AnonymousNote),
+					"run without --strict to store the credentials anyway")
+			}
+			fmt.Fprintf(opts.IO.ErrOut, "WARNING: %s: %s\n", k.Host, regauth.AnonymousNote)
+		} else {
+			verified = true
+		}
+		if opts.IdentityToken {
+			if res.IdentityToken != "" {
+				cred = auth.Credential{Username: auth.TokenUsername, Secret: res.IdentityToken}
+			} else {
+				fmt.Fprintf(opts.IO.ErrOut, "WARNING: %s issued no identity token; storing the password\n", k.Host)
+			}
+		}
+	}
+
+	if err := store.Set(ctx, key, cred); err != nil {
+		return fmt.Errorf("storing credentials for %s: %w", key, err)
+	}
+	replaced, err := removeOtherSpellings(ctx, store, k, key)
+	for _, r := range replaced {
+		fmt.Fprintf(opts.IO.ErrOut, "Replaced the older entry %q for the same registry\n", r)
+	}
+	if err != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "WARNING: could not remove older entries for %s: %v\n", k.Host, err)
+	}
+	what := "Credentials"
+	if cred.IsIdentityToken() {
+		what = "An identity token"
+	}
+	if verified {
+		fmt.Fprintln(opts.IO.Out, "Login Succeeded")
+	}
+	fmt.Fprintf(opts.IO.Out, "%s for %s stored in the %s keystore%s\n", what, key, info.Backend, location(info))
+	return nil
+}
+
+// removeOtherSpellings deletes the stored keys other than keep that name the
+// same registry host with no repository path. Repository-scoped keys
+// (podman's HOST/REPO) are deliberately more specific and stay.
+func removeOtherSpellings(ctx context.Context, store keystore.Store, k auth.Key, keep string) ([]string, error) {
+	all, err := store.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	var errs []error
+	for _, stored := range sortedKeys(all) {
+		sk, err := auth.ParseKey(stored)
+		if stored == keep || err != nil || sk.Path != "" || !auth.SameRegistry(sk, k) {
+			continue
+		}
+		if err := store.Delete(ctx, stored); err != nil && !errors.Is(err, auth.ErrNotFound) {
+			errs = append(errs, fmt.Errorf("removing %q: %w", stored, err))
+			continue
+		}
+		removed = append(removed, stored)
+	}
+	return removed, errors.Join(errs...)
+}
+
+// loginHint adds advice to a verification failure.
+func loginHint(err error, k auth.Key) error {
+	switch {
+	case errors.Is(err, regauth.ErrInvalidCredentials):
+		return withHint(err, "check the username and the password or token (and the token's scopes); nothing was stored")
+	case errors.Is(err, regauth.ErrPlainHTTP):
+		return withHint(err, "if "+k.Host+" really serves plain HTTP, add --insecure")
+	case errors.Is(err, regauth.ErrCertificate):
+		return withHint(err, fmt.Sprintf("put the registry's CA certificate in /etc/docker/certs.d/%s/ca.crt or ~/.docker/certs.d/%s/ca.crt, or add --insecure", k.Host, k.Host))
+	case errors.Is(err, regauth.ErrUnsupported):
+		return withHint(err, "use --no-verify to store the credentials without checking them")
+	}
+	return err
+}
+
+// location renders " (where)" for a keystore Info, or "".
+func location(info keystore.Info) string {
+	if info.Location == "" {
+		return ""
+	}
+	return " (" + info.Location + ")"
+}

@@ -1,0 +1,375 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/regauth"
+	"github.com/regkey/regkey/keystore"
+)
+
+// cmdTestIO returns streams over stdin with captured stdout and stderr.
+func cmdTestIO(stdin string, tty bool) (IOStreams, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, InTTY: tty, OutTTY: tty}, &out, &errOut
+}
+
+// memKeystore returns a Keystore func over a memory store holding creds.
+func memKeystore(t *testing.T, creds map[string]auth.Credential) (*keystore.Memory, func(context.Context) (keystore.Store, keystore.Info, error)) {
+	t.Helper()
+	m := keystore.NewMemory()
+	for k, c := range creds {
+		if err := m.Set(context.Background(), k, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info := keystore.Info{Backend: "file", Location: "/data/regkey/store"}
+	return m, func(context.Context) (keystore.Store, keystore.Info, error) { return m, info, nil }
+}
+
+func Test_NewCmdLogin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args    string
+		want    LoginOptions
+		wantErr string
+	}{
+		{args: "ghcr.io", want: LoginOptions{Server: "ghcr.io"}},
+		{args: "", want: LoginOptions{}},
+		{args: "-u alice --password-stdin localhost:5000",
+			want: LoginOptions{Server: "localhost:5000", Username: "alice", PasswordStdin: true}},
+		{args: "--username=alice -p pw h", want: LoginOptions{Server: "h", Username: "alice", Password: "pw"}},
+		{args: "--insecure --no-verify --identity-token -v h",
+			want: LoginOptions{Server: "h", Insecure: true, NoVerify: true, IdentityToken: true, Verbose: true}},
+		{args: "--strict h", want: LoginOptions{Server: "h", Strict: true}},
+		{args: "-u a -p x --password-stdin h", wantErr: "mutually exclusive"},
+		{args: "--password-stdin h", wantErr: "needs --username"},
+		{args: "--no-verify --strict h", wantErr: "mutually exclusive"},
+		{args: "-u a --password= h", wantErr: "--password is empty"},
+		{args: "a b", wantErr: "accepts at most 1 arg"},
+		{args: "--nope h", wantErr: "unknown flag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args, func(t *testing.T) {
+			t.Parallel()
+			ios, _, _ := cmdTestIO("", false)
+			f := NewFactory(ios, config.Env{"HOME": t.TempDir()})
+			var got *LoginOptions
+			cmd := NewCmdLogin(f, func(o *LoginOptions) error { got = o; return nil })
+			cmd.SetArgs(strings.Fields(tt.args))
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, *got, cmpopts.IgnoreFields(LoginOptions{},
+				"IO", "Keystore", "Verify", "VerifyOptions", "Prompt")); diff != "" {
+				t.Errorf("options (-want +got):\n%s", diff)
+			}
+			if got.Keystore == nil || got.Verify == nil || got.Prompt == nil || len(got.VerifyOptions.CertDirs) != 2 {
+				t.Errorf("options not wired from the Factory: %+v", got)
+			}
+		})
+	}
+}
+
+// fakePrompter answers prompts and records them.
+type fakePrompter struct {
+	user, pass string
+	asked      []string
+}
+
+func (p *fakePrompter) Input(prompt string) (string, error) {
+	p.asked = append(p.asked, prompt)
+	return p.user, nil
+}
+
+func (p *fakePrompter) Password(prompt string) (string, error) {
+	p.asked = append(p.asked, prompt)
+	return p.pass, nil
+}
+
+// verifyCall is what the fake Verify was asked.
+type verifyCall struct {
+	Server   string
+	Cred     auth.Credential
+	Insecure bool
+}
+
+type cred = auth.Credential
+
+func Test_loginRun(t *testing.T) {
+	t.Parallel()
+	invalid := fmt.Errorf("verifying login to ghcr.io: %w: GET https://ghcr.io/v2/: 401 Unauthorized", regauth.ErrInvalidCredentials)
+	tests := []struct {
+		name     string
+		opts     LoginOptions // flags only
+		stdin    string
+		tty      bool
+		prompt   fakePrompter
+		stored   map[string]cred
+		result   regauth.Result
+		vErr     error
+		want     map[string]cred
+		wantCall *verifyCall
+		wantOut  string
+		wantErr  error  // errors.Is; or
+		errText  string // substring
+		stderr   []string
+		asked    []string
+	}{
+		{
+			name:     "verified, stored under the canonical host",
+			opts:     LoginOptions{Server: "HTTPS://Ghcr.IO/owner/img", Username: "octocat", PasswordStdin: true},
+			stdin:    "tok\n",
+			result:   regauth.Result{Method: regauth.MethodBearer},
+			want:     map[string]cred{"ghcr.io": {Username: "octocat", Secret: "tok"}},
+			wantCall: &verifyCall{Server: "HTTPS://Ghcr.IO/owner/img", Cred: cred{Username: "octocat", Secret: "tok"}},
+			wantOut:  "Login Succeeded\nCredentials for ghcr.io stored in the file keystore (/data/regkey/store)\n",
+		},
+		{
+			name:    "Docker Hub by default",
+			opts:    LoginOptions{Username: "u", PasswordStdin: true},
+			stdin:   "p\r\n",
+			result:  regauth.Result{Method: regauth.MethodBearer},
+			want:    map[string]cred{auth.HubKey: {Username: "u", Secret: "p"}},
+			wantOut: "Login Succeeded\nCredentials for https://index.docker.io/v1/ stored in the file keystore (/data/regkey/store)\n",
+		},
+		{
+			name:   "docker.io is Hub",
+			opts:   LoginOptions{Server: "docker.io", Username: "u", Password: "p"},
+			result: regauth.Result{Method: regauth.MethodBearer},
+			want:   map[string]cred{auth.HubKey: {Username: "u", Secret: "p"}},
+			stderr: []string{"WARNING! Using --password via the CLI is insecure. Use --password-stdin."},
+		},
+		{
+			name:    "rejected: nothing stored",
+			opts:    LoginOptions{Server: "ghcr.io", Username: "u", PasswordStdin: true},
+			stdin:   "bad",
+			stored:  map[string]cred{"quay.io": {Username: "q", Secret: "s"}},
+			vErr:    invalid,
+			want:    map[string]cred{"quay.io": {Username: "q", Secret: "s"}},
+			wantErr: regauth.ErrInvalidCredentials,
+		},
+		{
+			name:    "anonymous registry: stored with a warning",
+			opts:    LoginOptions{Server: "localhost:5000", Username: "u", PasswordStdin: true},
+			stdin:   "p",
+			result:  regauth.Result{Method: regauth.MethodNone, Anonymous: true},
+			want:    map[string]cred{"localhost:5000": {Username: "u", Secret: "p"}},
+			wantOut: "Credentials for localhost:5000 stored in the file keystore (/data/regkey/store)\n",
+			stderr:  []string{"WARNING: localhost:5000: registry allows anonymous access; credentials not verified"},
+		},
+		{
+			name:    "anonymous registry with --strict",
+			opts:    LoginOptions{Server: "localhost:5000", Username: "u", PasswordStdin: true, Strict: true},
+			stdin:   "p",
+			result:  regauth.Result{Method: regauth.MethodNone, Anonymous: true},
+			want:    map[string]cred{},
+			errText: "credentials not verified; nothing stored (--strict)",
+		},
+		{
+			name:   "--no-verify",
+			opts:   LoginOptions{Server: "h.example", Username: "u", PasswordStdin: true, NoVerify: true},
+			stdin:  "p",
+			want:   map[string]cred{"h.example": {Username: "u", Secret: "p"}},
+			stderr: []string{"WARNING: h.example: credentials not verified (--no-verify)"},
+		},
+		{
+			name:    "--identity-token stores the refresh token",
+			opts:    LoginOptions{Server: "h.example", Username: "u", PasswordStdin: true, IdentityToken: true},
+			stdin:   "p",
+			result:  regauth.Result{Method: regauth.MethodBearer, IdentityToken: "rt"},
+			want:    map[string]cred{"h.example": {Username: auth.TokenUsername, Secret: "rt"}},
+			wantOut: "Login Succeeded\nAn identity token for h.example stored in the file keystore (/data/regkey/store)\n",
+		},
+		{
+			name:   "--identity-token without one issued",
+			opts:   LoginOptions{Server: "h.example", Username: "u", PasswordStdin: true, IdentityToken: true},
+			stdin:  "p",
+			result: regauth.Result{Method: regauth.MethodBasic},
+			want:   map[string]cred{"h.example": {Username: "u", Secret: "p"}},
+			stderr: []string{"issued no identity token; storing the password"},
+		},
+		{
+			name:     "--insecure reaches the verifier",
+			opts:     LoginOptions{Server: "h.example:5000", Username: "u", PasswordStdin: true, Insecure: true},
+			stdin:    "p",
+			result:   regauth.Result{Method: regauth.MethodBasic},
+			want:     map[string]cred{"h.example:5000": {Username: "u", Secret: "p"}},
+			wantCall: &verifyCall{Server: "h.example:5000", Cred: cred{Username: "u", Secret: "p"}, Insecure: true},
+		},
+		{
+			name:    "no terminal, no password",
+			opts:    LoginOptions{Server: "h.example", Username: "u"},
+			want:    map[string]cred{},
+			errText: "cannot prompt for a password: stdin is not a terminal",
+		},
+		{
+			name:    "empty stdin",
+			opts:    LoginOptions{Server: "h.example", Username: "u", PasswordStdin: true},
+			stdin:   "\n",
+			want:    map[string]cred{},
+			errText: "no password on stdin",
+		},
+		{
+			name:   "terminal prompts",
+			opts:   LoginOptions{Server: "h.example"},
+			tty:    true,
+			prompt: fakePrompter{user: " alice ", pass: "pw"},
+			result: regauth.Result{Method: regauth.MethodBasic},
+			want:   map[string]cred{"h.example": {Username: "alice", Secret: "pw"}},
+			asked:  []string{"Username: ", "Password: "},
+		},
+		{
+			name:   "terminal prompt offers the stored user",
+			opts:   LoginOptions{Server: "h.example"},
+			tty:    true,
+			prompt: fakePrompter{pass: "new"},
+			stored: map[string]cred{"h.example": {Username: "alice", Secret: "old"}},
+			result: regauth.Result{Method: regauth.MethodBasic},
+			want:   map[string]cred{"h.example": {Username: "alice", Secret: "new"}},
+			asked:  []string{"Username (alice): ", "Password: "},
+		},
+		{
+			name:   "other spellings are replaced, repository keys kept",
+			opts:   LoginOptions{Server: "ghcr.io", Username: "u", Password: "new"},
+			result: regauth.Result{Method: regauth.MethodBearer},
+			stored: map[string]cred{
+				"https://ghcr.io": {Username: "old", Secret: "1"}, "GHCR.io:443": {Username: "old", Secret: "2"},
+				"ghcr.io/owner/img": {Username: "o", Secret: "3"}, "quay.io": {Username: "q", Secret: "4"},
+			},
+			want: map[string]cred{"ghcr.io": {Username: "u", Secret: "new"},
+				"ghcr.io/owner/img": {Username: "o", Secret: "3"}, "quay.io": {Username: "q", Secret: "4"}},
+			stderr: []string{`Replaced the older entry "GHCR.io:443"`, `Replaced the older entry "https://ghcr.io"`},
+		},
+		{
+			name:    "not a registry key",
+			opts:    LoginOptions{Server: auth.HubKey + "access-token", Username: "u", Password: "p"},
+			want:    map[string]cred{},
+			errText: "is not a registry",
+		},
+		{
+			name:    "verbose logs the requests",
+			opts:    LoginOptions{Server: "h.example", Username: "u", Password: "p", Verbose: true},
+			result:  regauth.Result{Method: regauth.MethodBasic},
+			want:    map[string]cred{"h.example": {Username: "u", Secret: "p"}},
+			stderr:  []string{"regkey: GET https://h.example/v2/: 200 OK"},
+			wantOut: "Login Succeeded\nCredentials for h.example stored in the file keystore (/data/regkey/store)\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ios, out, errOut := cmdTestIO(tt.stdin, tt.tty)
+			mem, open := memKeystore(t, tt.stored)
+			var call *verifyCall
+			prompt := tt.prompt
+			opts := tt.opts
+			opts.IO, opts.Keystore, opts.Prompt = ios, open, &prompt
+			opts.Verify = func(_ context.Context, server string, c auth.Credential, vo regauth.Options) (regauth.Result, error) {
+				call = &verifyCall{Server: server, Cred: c, Insecure: vo.Insecure}
+				if vo.Log != nil {
+					vo.Log("GET %s: %s", "https://h.example/v2/", "200 OK")
+				}
+				return tt.result, tt.vErr
+			}
+			err := loginRun(context.Background(), &opts)
+			switch {
+			case tt.wantErr != nil || tt.errText != "":
+				if err == nil {
+					t.Fatal("loginRun() succeeded, want an error")
+				}
+				if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+					t.Errorf("error = %v, want errors.Is %v", err, tt.wantErr)
+				}
+				if !strings.Contains(err.Error(), tt.errText) {
+					t.Errorf("error = %q, want it to contain %q", err, tt.errText)
+				}
+				if out.Len() != 0 {
+					t.Errorf("stdout = %q on failure, want nothing", out)
+				}
+			case err != nil:
+				t.Fatalf("loginRun() error = %v\nstderr: %s", err, errOut)
+			}
+			if diff := cmp.Diff(tt.want, mem.Snapshot(), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("stored (-want +got):\n%s", diff)
+			}
+			if tt.wantCall != nil {
+				if diff := cmp.Diff(tt.wantCall, call); diff != "" {
+					t.Errorf("verify call (-want +got):\n%s", diff)
+				}
+			}
+			if tt.opts.NoVerify && call != nil {
+				t.Error("--no-verify still called the registry")
+			}
+			if tt.wantOut != "" && out.String() != tt.wantOut {
+				t.Errorf("stdout = %q, want %q", out, tt.wantOut)
+			}
+			for _, s := range tt.stderr {
+				if !strings.Contains(errOut.String(), s) {
+					t.Errorf("stderr = %q, want it to contain %q", errOut, s)
+				}
+			}
+			if diff := cmp.Diff(tt.asked, prompt.asked); diff != "" {
+				t.Errorf("prompts (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func Test_loginRunKeystoreError(t *testing.T) {
+	t.Parallel()
+	ios, _, _ := cmdTestIO("p", false)
+	called := false
+	opts := &LoginOptions{IO: ios, Server: "h.example", Username: "u", PasswordStdin: true,
+		Keystore: func(context.Context) (keystore.Store, keystore.Info, error) {
+			return nil, keystore.Info{}, fmt.Errorf("opening the os keystore: %w", auth.ErrUnavailable)
+		},
+		Verify: func(context.Context, string, auth.Credential, regauth.Options) (regauth.Result, error) {
+			called = true
+			return regauth.Result{}, nil
+		},
+	}
+	if err := loginRun(context.Background(), opts); !errors.Is(err, auth.ErrUnavailable) {
+		t.Errorf("error = %v, want ErrUnavailable", err)
+	}
+	if called {
+		t.Error("verified although the keystore could not be opened")
+	}
+}
+
+func TestLoginHint(t *testing.T) {
+	t.Parallel()
+	k, _ := auth.ParseKey("h.example:5000")
+	for _, tc := range []struct {
+		err  error
+		hint string
+	}{
+		{regauth.ErrInvalidCredentials, "nothing was stored"},
+		{regauth.ErrPlainHTTP, "--insecure"},
+		{regauth.ErrCertificate, "/etc/docker/certs.d/h.example:5000/ca.crt"},
+		{regauth.ErrUnsupported, "--no-verify"},
+	} {
+		var h *hinted
+		if err := loginHint(fmt.Errorf("x: %w", tc.err), k); !errors.As(err, &h) || !strings.Contains(h.hint, tc.hint) {
+			t.Errorf("loginHint(%v) = %v, want a hint containing %q", tc.err, err, tc.hint)
+		}
+	}
+}

@@ -66,8 +66,14 @@ func (p *provider) source(ctx context.Context, client *http.Client) (source, err
 			return source{}, err
 		}
 	}
-	explicit := p.env["GCE_METADATA_HOST"] != ""
-	if !explicit && !onGCE(ctx, client) {
+	// Even a metadata host named by GCE_METADATA_HOST is probed: one that
+	// does not answer means no credentials (public images still pull), not
+	// a broken provider.
+	host := p.env["GCE_METADATA_HOST"]
+	if host == "" {
+		host = metadataIP
+	}
+	if !onGCE(ctx, client, host) {
 		return source{}, fmt.Errorf("%w: %s", providers.ErrNoCredentials, noCredentialsHint)
 	}
 	var ts oauth2.TokenSource = metadataSource{ctx: ctx, client: client}

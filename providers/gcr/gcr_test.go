@@ -136,8 +136,16 @@ func TestGetMetadataHost(t *testing.T) {
 		t.Fatalf("Get: %v", err)
 	}
 	checkToken(t, f, tok, "gce")
-	if got := f.log(); len(got) != 1 {
-		t.Errorf("requests %v, want only the token (no probe when GCE_METADATA_HOST is set)", got)
+	if got := f.log(); len(got) != 2 || got[0] != "GET /" {
+		t.Errorf("requests %v, want the probe and the token", got)
+	}
+
+	// A GCE_METADATA_HOST where nothing answers means no credentials.
+	t.Setenv("GCE_METADATA_HOST", deadAddr)
+	env["GCE_METADATA_HOST"] = deadAddr
+	_, err = testProvider(t, f, env, nil, deadAddr).Get(context.Background(), registry)
+	if !errors.Is(err, providers.ErrNoCredentials) {
+		t.Errorf("dead GCE_METADATA_HOST: Get error %v, want ErrNoCredentials", err)
 	}
 }
 

@@ -22,13 +22,14 @@ const metadataIP = "169.254.169.254"
 // refused at once or black-holed, and a black hole must not hold up a pull.
 const probeTimeout = 1500 * time.Millisecond
 
-// onGCE reports whether a GCE metadata server answers at 169.254.169.254.
-// Only a response carrying "Metadata-Flavor: Google" counts: a proxy or
-// captive portal answering for that address does not.
-func onGCE(ctx context.Context, client *http.Client) bool {
+// onGCE reports whether a GCE metadata server answers at host
+// (169.254.169.254 or GCE_METADATA_HOST). Only a response carrying
+// "Metadata-Flavor: Google" counts: a proxy or captive portal answering for
+// that address does not.
+func onGCE(ctx context.Context, client *http.Client, host string) bool {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+metadataIP+"/", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/", nil)
 	if err != nil {
 		return false
 	}

@@ -45,6 +45,11 @@ type RegistryOptions struct {
 	// Token uses token auth with a TokenServer (Registry.Token) instead of
 	// htpasswd; clients then address the registry as localhost:PORT.
 	Token bool
+	// User and Password, when set, replace RegistryUser and the random
+	// password: for providers whose user name is fixed (ACR's null GUID,
+	// Google's oauth2accesstoken) and whose token a fake issues. bcrypt
+	// reads at most 72 bytes of a password.
+	User, Password string
 }
 
 // BasicRegistry starts a plain-HTTP registry with htpasswd (Basic) auth on
@@ -65,6 +70,12 @@ func NewRegistry(t testing.TB, opts RegistryOptions) *Registry {
 	t.Helper()
 	bin := RequireProgram(t, "docker-registry")
 	r := &Registry{User: RegistryUser, Password: "pw-" + randomHex(t, 12), Dir: t.TempDir()}
+	if opts.User != "" {
+		r.User = opts.User
+	}
+	if opts.Password != "" {
+		r.Password = opts.Password
+	}
 	var authYAML string
 	if opts.Token {
 		r.Token = startTokenServer(t, r.Dir, r.User, r.Password)

@@ -23,13 +23,27 @@ const lockRetry = 5 * time.Millisecond
 // created 0600 and never removed (removing it would let two writers lock
 // different inodes).
 func withLock(ctx context.Context, path string, fn func() error) error {
+	return lockAndRun(ctx, path, false, fn)
+}
+
+// withSharedLock is withLock with a shared lock: holders of shared locks
+// exclude writers but not each other.
+func withSharedLock(ctx context.Context, path string, fn func() error) error {
+	return lockAndRun(ctx, path, true, fn)
+}
+
+func lockAndRun(ctx context.Context, path string, shared bool, fn func() error) error {
 	if err := refuseSymlink(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, lockWait)
 	defer cancel()
 	l := flock.New(path, flock.SetPermissions(0o600))
-	ok, err := l.TryLockContext(ctx, lockRetry)
+	try := l.TryLockContext
+	if shared {
+		try = l.TryRLockContext
+	}
+	ok, err := try(ctx, lockRetry)
 	if err != nil || !ok {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return unavailable(fmt.Sprintf("waiting for the lock %s: another regkey process holds it", path), ctxErr)

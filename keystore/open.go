@@ -78,10 +78,7 @@ type Info struct {
 // cannot be pointed at another one. regkey's CLI passes the process
 // environment, so they always agree there.
 func Open(ctx context.Context, o Options) (Store, Info, error) {
-	o, err := o.withDefaults()
-	if err != nil {
-		return nil, Info{}, err
-	}
+	o = o.withDefaults()
 	switch strings.ToLower(strings.TrimSpace(o.Backend)) {
 	case "", BackendAuto:
 		return openAuto(ctx, o)
@@ -95,35 +92,44 @@ func Open(ctx context.Context, o Options) (Store, Info, error) {
 	return nil, Info{}, fmt.Errorf("opening keystore: unknown backend %q (want auto, os, pass or file)", o.Backend)
 }
 
-// withDefaults fills in the directories from Env.
-func (o Options) withDefaults() (Options, error) {
-	var err error
+// withDefaults fills in the directories it can derive from Env; one it
+// cannot stays empty and fails the backend that needs it (needDirs).
+func (o Options) withDefaults() Options {
 	if o.DataDir == "" {
-		if o.DataDir, err = xdgDir(o.Env, "XDG_DATA_HOME", ".local/share"); err != nil {
-			return o, err
-		}
+		o.DataDir = xdgDir(o.Env, "XDG_DATA_HOME", ".local/share")
 	}
 	if o.ConfigDir == "" {
-		if o.ConfigDir, err = xdgDir(o.Env, "XDG_CONFIG_HOME", ".config"); err != nil {
-			return o, err
-		}
+		o.ConfigDir = xdgDir(o.Env, "XDG_CONFIG_HOME", ".config")
 	}
-	return o, nil
+	return o
 }
 
-// xdgDir returns $name/regkey, else $HOME/fallback/regkey.
-func xdgDir(env map[string]string, name, fallback string) (string, error) {
+// xdgDir returns $name/regkey, else $HOME/fallback/regkey, else "".
+func xdgDir(env map[string]string, name, fallback string) string {
 	if d := env[name]; d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "regkey"), nil
+		return filepath.Join(d, "regkey")
 	}
 	if h := env["HOME"]; h != "" {
-		return filepath.Join(h, fallback, "regkey"), nil
+		return filepath.Join(h, fallback, "regkey")
 	}
-	return "", fmt.Errorf("opening keystore: no directory given and neither $%s nor $HOME is set", name)
+	return ""
+}
+
+// needDirs fails when a directory the backend needs is unknown.
+func needDirs(backend string, dirs ...string) error {
+	for _, d := range dirs {
+		if d == "" {
+			return fmt.Errorf("opening the %s keystore: no data or config directory given and $HOME is not set", backend)
+		}
+	}
+	return nil
 }
 
 // openFile opens the encrypted file store.
 func openFile(o Options, reason string) (Store, Info, error) {
+	if err := needDirs(BackendFile, o.DataDir, o.ConfigDir); err != nil {
+		return nil, Info{}, err
+	}
 	keys := keySource{env: o.Env[FileKeyEnv], keyFile: filepath.Join(o.ConfigDir, keyFileName)}
 	if keys.env != "" {
 		if _, err := parseEnvKey(keys.env); err != nil {

@@ -1,0 +1,116 @@
+package keystore_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/keystore"
+)
+
+// childEnv selects child mode: the test binary, re-executed by a test, runs
+// store commands read from stdin instead of tests (see runChild).
+const childEnv = "REGKEY_KEYSTORE_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(runChild())
+	}
+	code := m.Run()
+	stopShared()
+	os.Exit(code)
+}
+
+// uniqueName returns a fresh name for a keyring service or pass folder.
+func uniqueName(prefix string) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return prefix + "-" + hex.EncodeToString(b)
+}
+
+// childResult is one line a child writes per command.
+type childResult struct {
+	Err         string `json:"err,omitempty"`
+	Unavailable bool   `json:"unavailable,omitempty"`
+	NotFound    bool   `json:"not_found,omitempty"`
+	Username    string `json:"username,omitempty"`
+	Secret      string `json:"secret,omitempty"`
+	Keys        int    `json:"keys,omitempty"`
+	Millis      int64  `json:"ms"`
+}
+
+// runChild opens the store described by REGKEY_CHILD_* (with the process
+// environment as Options.Env) and runs commands from stdin, one per line:
+// "set KEY USER SECRET", "get KEY", "delete KEY", "list". It answers each
+// with a JSON childResult line on stdout. Opening errors are reported on
+// the first command.
+func runChild() int {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	timeout, _ := time.ParseDuration(env["REGKEY_CHILD_TIMEOUT"])
+	o := keystore.Options{
+		Backend:   env["REGKEY_CHILD_BACKEND"],
+		DataDir:   env["REGKEY_CHILD_DATADIR"],
+		ConfigDir: env["REGKEY_CHILD_CONFIGDIR"],
+		Env:       env,
+		Timeout:   timeout,
+	}
+	store, openErr := keystore.OpenNamed(o, env["REGKEY_CHILD_NAME"])
+	out := json.NewEncoder(os.Stdout)
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		start := time.Now()
+		var r childResult
+		err := openErr
+		if err == nil {
+			err = childCommand(store, f, &r)
+		}
+		r.Millis = time.Since(start).Milliseconds()
+		if err != nil {
+			r.Err = err.Error()
+			r.Unavailable = errors.Is(err, auth.ErrUnavailable)
+			r.NotFound = errors.Is(err, auth.ErrNotFound)
+		}
+		if err := out.Encode(r); err != nil {
+			return 2
+		}
+	}
+	return 0
+}
+
+func childCommand(s keystore.Store, f []string, r *childResult) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	switch {
+	case f[0] == "set" && len(f) == 4:
+		return s.Set(ctx, f[1], auth.Credential{Username: f[2], Secret: f[3]})
+	case f[0] == "get" && len(f) == 2:
+		c, err := s.Get(ctx, f[1])
+		r.Username, r.Secret = c.Username, c.Secret
+		return err
+	case f[0] == "delete" && len(f) == 2:
+		return s.Delete(ctx, f[1])
+	case f[0] == "list" && len(f) == 1:
+		m, err := s.List(ctx)
+		r.Keys = len(m)
+		return err
+	}
+	return fmt.Errorf("child: bad command %q", f)
+}

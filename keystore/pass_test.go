@@ -1,0 +1,154 @@
+package keystore_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/testenv"
+	"github.com/regkey/regkey/keystore"
+	"github.com/regkey/regkey/keystore/keystoretest"
+)
+
+// openPassStore opens the pass backend in its own folder of the shared store.
+func openPassStore(t *testing.T) keystore.Store {
+	t.Helper()
+	s, err := keystore.OpenNamed(passOptions(t), uniqueName("regkey-test"))
+	if err != nil {
+		t.Fatalf("opening the pass backend: %v", err)
+	}
+	return s
+}
+
+func TestPassConformance(t *testing.T) {
+	t.Parallel()
+	keystoretest.Run(t, openPassStore)
+}
+
+func TestPassLayout(t *testing.T) {
+	t.Parallel()
+	o := passOptions(t)
+	s, info, err := keystore.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder := filepath.Join(o.Env["PASSWORD_STORE_DIR"], "regkey")
+	if info.Backend != "pass" || info.Location != folder {
+		t.Errorf("Info = %+v, want location %s", info, folder)
+	}
+	ctx := context.Background()
+	key := "https://index.docker.io/v1/"
+	if err := s.Set(ctx, key, auth.Credential{Username: "hub", Secret: "layout-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Delete(ctx, key) })
+	want := filepath.Join(folder, "aHR0cHM6Ly9pbmRleC5kb2NrZXIuaW8vdjEv", "u-aHVi.gpg")
+	b, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatalf("entry not where documented: %v", err)
+	}
+	if strings.Contains(string(b), "layout-secret") {
+		t.Errorf("entry holds the secret in plaintext")
+	}
+	tmp, _ := os.ReadDir(filepath.Join(folder, ".tmp"))
+	if len(tmp) != 0 {
+		t.Errorf("temporary entries left behind: %v", tmp)
+	}
+}
+
+func TestPassUnavailable(t *testing.T) {
+	t.Parallel()
+	p := passFixture(t)
+	empty := t.TempDir()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		mention string
+	}{
+		{"NotInstalled", map[string]string{"PATH": empty, "PASSWORD_STORE_DIR": p.StoreDir}, "pass is not installed"},
+		{"NotInitialised", map[string]string{"PATH": os.Getenv("PATH"), "PASSWORD_STORE_DIR": empty}, "pass init"},
+		{"NoStore", map[string]string{"PATH": os.Getenv("PATH")}, "PASSWORD_STORE_DIR"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := keystore.Options{Backend: keystore.BackendPass, DataDir: t.TempDir(), Env: tc.env}
+			_, _, err := keystore.Open(context.Background(), o)
+			if !errors.Is(err, auth.ErrUnavailable) || !strings.Contains(err.Error(), tc.mention) {
+				t.Fatalf("Open = %v, want ErrUnavailable mentioning %q", err, tc.mention)
+			}
+		})
+	}
+}
+
+// TestPassBrokenGPG: when gpg cannot decrypt (its home is gone), Get fails
+// with ErrUnavailable naming the program and action, and no secret.
+func TestPassBrokenGPG(t *testing.T) {
+	t.Parallel()
+	o := passOptions(t)
+	name := uniqueName("regkey-test")
+	s, err := keystore.OpenNamed(o, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s.Set(ctx, "gpg.example.com", auth.Credential{Username: "u", Secret: "never-in-errors"}); err != nil {
+		t.Fatal(err)
+	}
+	o.Env["GNUPGHOME"] = t.TempDir() // a home without the secret key
+	broken, err := keystore.OpenNamed(o, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = broken.Get(ctx, "gpg.example.com")
+	if !errors.Is(err, auth.ErrUnavailable) || !strings.Contains(err.Error(), "pass show") {
+		t.Fatalf("Get with the wrong GNUPGHOME = %v, want ErrUnavailable naming `pass show`", err)
+	}
+	if strings.Contains(err.Error(), "never-in-errors") {
+		t.Errorf("error reveals the secret: %v", err)
+	}
+	if m, err := broken.List(ctx); err != nil || m["gpg.example.com"] != "u" {
+		t.Errorf("List without gpg = %v, %v; want the key listed", m, err)
+	}
+}
+
+// TestPassGitConformance runs the suite on a store kept in git, where regkey
+// moves and removes entries through pass so that each change is committed.
+func TestPassGitConformance(t *testing.T) {
+	t.Parallel()
+	testenv.RequireProgram(t, "git")
+	p := testenv.NewPass(t)
+	env := p.Env()
+	env["HOME"] = p.Dir
+	env["PATH"] = os.Getenv("PATH")
+	for _, k := range []string{"GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"} {
+		env[k] = "regkey test"
+	}
+	for _, k := range []string{"GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"} {
+		env[k] = "regkey-test@example.invalid"
+	}
+	cmd := exec.Command("pass", "git", "init")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pass git init: %v: %s", err, out)
+	}
+	keystoretest.Run(t, func(t *testing.T) keystore.Store {
+		o := keystore.Options{Backend: keystore.BackendPass, DataDir: filepath.Join(t.TempDir(), "data"), Env: env}
+		s, err := keystore.OpenNamed(o, uniqueName("regkey-git"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+	log := exec.Command("git", "-C", p.StoreDir, "log", "--oneline")
+	out, err := log.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Rename regkey-git-") {
+		t.Errorf("git log shows no commits of regkey's renames: %v\n%s", err, out)
+	}
+}

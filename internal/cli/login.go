@@ -12,6 +12,7 @@ import (
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/internal/version"
 	"github.com/regkey/regkey/keystore"
+	"github.com/regkey/regkey/providers/builtin"
 )
 
 // LoginOptions are the inputs of `regkey login`.
@@ -26,6 +27,9 @@ type LoginOptions struct {
 	VerifyOptions regauth.Options
 	// Prompt reads the username and password from a terminal.
 	Prompt Prompter
+	// Owner names the provider that serves a registry and why, or "" when
+	// the keystore does; nil skips the check.
+	Owner func(auth.Key) (name, reason string, err error)
 
 	Server        string // the login argument as typed; "" is Docker Hub
 	Username      string
@@ -49,6 +53,7 @@ func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
 		Keystore: f.Keystore,
 		Verify:   regauth.Verify,
 		Prompt:   newTermPrompter(f.IO),
+		Owner:    providerOwner(f),
 		VerifyOptions: regauth.Options{
 			CertDirs:  dockerCertDirs(f),
 			Proxy:     proxyFunc(f.Env),
@@ -150,6 +155,8 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		return usageErrorf("%s is not a registry", server)
 	}
 	key := StoreKey(k)
+	noteOwner(opts.IO, opts.Owner, k,
+		"clients get credentials from it first; this login is used only when it has none")
 	store, info, err := opts.Keystore(ctx)
 	if err != nil {
 		return err
@@ -233,6 +240,41 @@ func removeOtherSpellings(ctx context.Context, store keystore.Store, k auth.Key,
 		removed = append(removed, stored)
 	}
 	return removed, errors.Join(errs...)
+}
+
+// providerOwner returns a function that routes a key the way the helper
+// does (settings rules, then built-in detection).
+func providerOwner(f *Factory) func(auth.Key) (string, string, error) {
+	return func(k auth.Key) (string, string, error) {
+		s, err := f.Settings()
+		if err != nil {
+			return "", "", err
+		}
+		r, err := builtin.NewRouter(f.Env, s.Registries)
+		if err != nil {
+			return "", "", err
+		}
+		route, err := r.Route(k)
+		if err != nil || route.Static() {
+			return "", "", err
+		}
+		return route.Name, route.Reason(), nil
+	}
+}
+
+// noteOwner tells the user on stderr when a provider serves k, since a
+// keystore entry is then only a fallback.
+func noteOwner(ios IOStreams, owner func(auth.Key) (string, string, error), k auth.Key, consequence string) {
+	if owner == nil {
+		return
+	}
+	name, reason, err := owner(k)
+	switch {
+	case err != nil:
+		fmt.Fprintf(ios.ErrOut, "WARNING: cannot tell which provider serves %s: %v\n", k.Host, err)
+	case name != "":
+		fmt.Fprintf(ios.ErrOut, "NOTE: %s is served by the %s provider (%s): %s.\n", k.Host, name, reason, consequence)
+	}
 }
 
 // loginHint adds advice to a verification failure.

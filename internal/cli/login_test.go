@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -79,10 +80,10 @@ func Test_NewCmdLogin(t *testing.T) {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.want, *got, cmpopts.IgnoreFields(LoginOptions{},
-				"IO", "Keystore", "Verify", "VerifyOptions", "Prompt")); diff != "" {
+				"IO", "Keystore", "Verify", "VerifyOptions", "Prompt", "Owner")); diff != "" {
 				t.Errorf("options (-want +got):\n%s", diff)
 			}
-			if got.Keystore == nil || got.Verify == nil || got.Prompt == nil || len(got.VerifyOptions.CertDirs) != 2 {
+			if got.Keystore == nil || got.Verify == nil || got.Prompt == nil || got.Owner == nil || len(got.VerifyOptions.CertDirs) != 2 {
 				t.Errorf("options not wired from the Factory: %+v", got)
 			}
 		})
@@ -370,6 +371,47 @@ func TestLoginHint(t *testing.T) {
 		var h *hinted
 		if err := loginHint(fmt.Errorf("x: %w", tc.err), k); !errors.As(err, &h) || !strings.Contains(h.hint, tc.hint) {
 			t.Errorf("loginHint(%v) = %v, want a hint containing %q", tc.err, err, tc.hint)
+		}
+	}
+}
+
+func Test_loginRunProviderNote(t *testing.T) {
+	t.Parallel()
+	ios, _, errOut := cmdTestIO("p", false)
+	mem, open := memKeystore(t, nil)
+	opts := &LoginOptions{IO: ios, Keystore: open, Server: "ghcr.io", Username: "u", PasswordStdin: true, NoVerify: true,
+		Owner: func(k auth.Key) (string, string, error) { return "ghcr", "built-in detection", nil }}
+	if err := loginRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	want := "NOTE: ghcr.io is served by the ghcr provider (built-in detection): clients get credentials from it first; this login is used only when it has none."
+	if !strings.Contains(errOut.String(), want) {
+		t.Errorf("stderr = %q, want %q", errOut, want)
+	}
+	if _, ok := mem.Snapshot()["ghcr.io"]; !ok {
+		t.Error("not stored")
+	}
+}
+
+func TestProviderOwner(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := dir + "/config.yaml"
+	if err := os.WriteFile(cfg, []byte("registries:\n  - match: registry.example.com\n    provider: acr\n  - match: ghcr.io\n    provider: keystore\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, _ := cmdTestIO("", false)
+	owner := providerOwner(NewFactory(ios, config.Env{"HOME": dir, "REGKEY_CONFIG": cfg}))
+	for host, want := range map[string]string{
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com": "ecr",
+		"registry.example.com":                         "acr",
+		"ghcr.io":                                      "",
+		"localhost:5000":                               "",
+	} {
+		k, _ := auth.ParseKey(host)
+		got, reason, err := owner(k)
+		if err != nil || got != want || (want != "" && reason == "") {
+			t.Errorf("owner(%s) = %q, %q, %v; want %q", host, got, reason, err, want)
 		}
 	}
 }

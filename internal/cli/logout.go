@@ -17,6 +17,8 @@ type LogoutOptions struct {
 	IO IOStreams
 	// Keystore opens the static keystore.
 	Keystore func(context.Context) (keystore.Store, keystore.Info, error)
+	// Owner names the provider that serves a registry, as in LoginOptions.
+	Owner func(auth.Key) (name, reason string, err error)
 
 	Server string // the argument as typed; "" is Docker Hub
 }
@@ -27,7 +29,7 @@ func init() {
 
 // NewCmdLogout builds `regkey logout`. runF replaces logoutRun in tests.
 func NewCmdLogout(f *Factory, runF func(*LogoutOptions) error) *cobra.Command {
-	opts := &LogoutOptions{IO: f.IO, Keystore: f.Keystore}
+	opts := &LogoutOptions{IO: f.IO, Keystore: f.Keystore, Owner: providerOwner(f)}
 	cmd := &cobra.Command{
 		Use:   "logout [SERVER]",
 		Short: "Remove a registry's credentials from regkey's keystore",
@@ -68,6 +70,9 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	store, info, err := opts.Keystore(ctx)
 	if err != nil {
 		return err
+	}
+	if !k.Opaque {
+		noteOwner(opts.IO, opts.Owner, k, "clients still get credentials from it")
 	}
 	all, err := store.List(ctx)
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"github.com/regkey/regkey/internal/resolve"
 	"github.com/regkey/regkey/internal/version"
 	"github.com/regkey/regkey/keystore"
+	"github.com/regkey/regkey/providers/builtin"
+	"github.com/regkey/regkey/providers/tokencache"
 )
 
 // ProtocolTimeout bounds one credential-helper request end to end. docker
@@ -49,10 +51,28 @@ func runProtocol(ctx context.Context, f *Factory, name string, args []string) in
 	return helper.Serve(ctx, helper.Program{Name: name, Version: version.Version}, r, args, f.IO.In, f.IO.Out, f.IO.ErrOut)
 }
 
-// dynamicSource returns the provider router for get, or nil when none is
-// configured. The router (internal/resolve.Dynamic) is wired in here.
-func dynamicSource(_ context.Context, _ *Factory) (resolve.Source, error) {
-	return nil, nil
+// dynamicSource returns the providers' side of a get: the router over the
+// built-in detectors and the settings file's rules, through the token
+// cache. Building it is cheap (no provider is constructed, no SDK
+// configuration is loaded until a host it owns is asked for). An error
+// means the settings file is unreadable or a rule is malformed; the caller
+// then answers from the keystore alone and says so on stderr.
+func dynamicSource(_ context.Context, f *Factory) (resolve.Source, error) {
+	s, err := f.Settings()
+	if err != nil {
+		return nil, err
+	}
+	router, err := builtin.NewRouter(f.Env, s.Registries)
+	if err != nil {
+		return nil, err
+	}
+	cache := &tokencache.Cache{
+		Dir:      f.Paths.CacheDir,
+		Now:      f.Now,
+		Disabled: f.Env.Get("REGKEY_NO_CACHE") == "1",
+		Warn:     f.IO.ErrOut,
+	}
+	return &resolve.Dynamic{Router: router, Cache: cache}, nil
 }
 
 // lazyKeystore opens the Factory's keystore on first use, so that get for a

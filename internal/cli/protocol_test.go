@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -188,3 +189,59 @@ func TestProtocolHonoursDeadline(t *testing.T) {
 type neverReader struct{}
 
 func (neverReader) Read([]byte) (int, error) { select {} }
+
+// get asks the providers first: a host-named environment variable (the env
+// provider) answers before the keystore, list shows only the keystore, and
+// a broken settings file leaves the keystore answering with a warning.
+func TestProtocolProviders(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	env := protoEnv(t)
+	env["REGKEY_AUTH_127_0_0_1_5000"] = "ci:s3cr:et"
+	env["REGKEY_AUTH_127_0_0_1_5001"] = "no-colon"
+	for _, k := range []string{"127.0.0.1:5000", "127.0.0.1:5001", "127.0.0.1:5002"} {
+		if _, errOut, code := runHelper(ctx, env, `{"ServerURL":"`+k+`","Username":"me","Secret":"stored"}`, helperPath, "store"); code != 0 {
+			t.Fatalf("store %s: %d %s", k, code, errOut)
+		}
+	}
+	out, errOut, code := runHelper(ctx, env, "127.0.0.1:5000", helperPath, "get")
+	if want := `{"ServerURL":"127.0.0.1:5000","Username":"ci","Secret":"s3cr:et"}` + "\n"; code != 0 || out != want {
+		t.Errorf("provider get: %d %q, want %q (stderr %q)", code, out, want, errOut)
+	}
+	// A broken provider with a stored credential: the stored one, warned.
+	out, errOut, code = runHelper(ctx, env, "127.0.0.1:5001", helperPath, "get")
+	if want := `{"ServerURL":"127.0.0.1:5001","Username":"me","Secret":"stored"}` + "\n"; code != 0 || out != want ||
+		!strings.Contains(errOut, "using the credential stored in the keystore") || strings.Contains(errOut, "no-colon") {
+		t.Errorf("broken provider get: %d %q (stderr %q)", code, out, errOut)
+	}
+	out, _, code = runHelper(ctx, env, "127.0.0.1:5002", helperPath, "get")
+	if want := `{"ServerURL":"127.0.0.1:5002","Username":"me","Secret":"stored"}` + "\n"; code != 0 || out != want {
+		t.Errorf("keystore get: %d %q", code, out)
+	}
+	out, _, code = runHelper(ctx, env, "unused", helperPath, "list")
+	if want := `{"127.0.0.1:5000":"me","127.0.0.1:5001":"me","127.0.0.1:5002":"me"}` + "\n"; code != 0 || out != want {
+		t.Errorf("list: %d %q", code, out)
+	}
+
+	// A broken provider and nothing stored: its error, one line, exit 1.
+	bare := protoEnv(t)
+	bare["REGKEY_AUTH_127_0_0_1_5001"] = "no-colon"
+	out, _, code = runHelper(ctx, bare, "127.0.0.1:5001", helperPath, "get")
+	if code != 1 || !strings.HasPrefix(out, "docker-credential-regkey: ") || strings.Count(out, "\n") != 1 ||
+		strings.Contains(out, "no-colon") {
+		t.Errorf("broken provider, nothing stored: %d %q", code, out)
+	}
+
+	// An unreadable settings file: providers off, keystore still answers.
+	broken := protoEnv(t)
+	settings := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(settings, []byte("registries: [ {match: \"ghcr.io\", provider: nosuch} ]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	broken["REGKEY_CONFIG"] = settings
+	broken["REGKEY_AUTH_127_0_0_1_5000"] = "ci:s3cret"
+	out, errOut, code = runHelper(ctx, broken, "127.0.0.1:5000", helperPath, "get")
+	if code != 1 || out != "credentials not found in native keychain\n" || !strings.Contains(errOut, "registry providers are off") {
+		t.Errorf("bad settings: %d %q (stderr %q)", code, out, errOut)
+	}
+}

@@ -82,6 +82,18 @@ func TestECR(t *testing.T) {
 		if n := ecrCalls(fake, "us-east-1"); n != before {
 			t.Errorf("%d token calls for cached gets, want none", n-before)
 		}
+		// A hit loads no SDK configuration: with a CA bundle that does not
+		// exist, a cached host still answers, while a miss (another region)
+		// fails because the SDK tries to load it.
+		c.Setenv("AWS_CA_BUNDLE", filepath.Join(c.Dir, "nonexistent-ca.pem"))
+		if got, ok := helperGet(t, c, ecrHost); !ok || got.Secret != ecrfake.Password(ecrKeyID, "us-east-1") {
+			t.Fatalf("cached get with a broken CA bundle = %+v, %v", got, ok)
+		}
+		miss := strings.Replace(ecrHost, "us-east-1", "us-west-2", 1)
+		if res := c.Run(t, []byte(miss), testenv.HelperName, "get"); res.ExitCode == 0 || !strings.Contains(res.Stdout+res.Stderr, "nonexistent-ca.pem") {
+			t.Errorf("uncached get with a broken CA bundle: exit %d, stdout %q, stderr %q; want the SDK's CA error", res.ExitCode, res.Stdout, res.Stderr)
+		}
+		c.Unsetenv("AWS_CA_BUNDLE")
 		assertNoPlaintext(t, c, "e2e-secret-access-key")
 	})
 

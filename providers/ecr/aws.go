@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -84,12 +85,41 @@ func loadConfig(ctx context.Context, env map[string]string, s settings, region s
 		if !named && ctx.Err() == nil {
 			return cfg, fmt.Errorf("%s: %w", noCredentialsHint, providers.ErrNoCredentials)
 		}
+		var sso *ssocreds.InvalidTokenError
+		if errors.As(err, &sso) || usesSSO(cfg) {
+			return cfg, fmt.Errorf("getting AWS SSO credentials (if the login expired, run `aws sso login%s`): %w",
+				profileFlag(env, s), redact(err))
+		}
 		if s.role != "" {
 			return cfg, fmt.Errorf("assuming role %s: %w", s.role, redact(err))
 		}
 		return cfg, fmt.Errorf("retrieving AWS credentials: %w", redact(err))
 	}
 	return cfg, nil
+}
+
+// profileFlag is the --profile argument that selects the profile in use,
+// or "" for the default profile.
+func profileFlag(env map[string]string, s settings) string {
+	p := s.profile
+	if p == "" {
+		p = env["AWS_PROFILE"]
+	}
+	if p == "" || p == "default" {
+		return ""
+	}
+	return " --profile " + p
+}
+
+// usesSSO reports whether the selected profile takes its credentials from
+// AWS IAM Identity Center (SSO), whose failures mostly mean an expired login.
+func usesSSO(cfg aws.Config) bool {
+	for _, src := range cfg.ConfigSources {
+		if sc, ok := src.(config.SharedConfig); ok && (sc.SSOSessionName != "" || sc.SSOStartURL != "") {
+			return true
+		}
+	}
+	return false
 }
 
 // sourceNamed reports whether the environment or the selected profile of the

@@ -292,3 +292,22 @@ func TestCustomDomain(t *testing.T) {
 		t.Errorf("CacheKey without a region = %q, want empty (not cacheable)", ck)
 	}
 }
+
+func TestExpiredSSOSession(t *testing.T) {
+	fake := ecrfake.New()
+	defer fake.Close()
+	env := isolate(t, fake, nil)
+	conf := "[profile corp-reader]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Reader\n\n" +
+		"[sso-session corp]\nsso_start_url = https://corp.awsapps.example/start\nsso_region = us-east-1\n"
+	if err := os.WriteFile(env["AWS_CONFIG_FILE"], []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := New(env, map[string]string{OptProfile: "corp-reader"})
+	_, err := p.Get(context.Background(), mustKey(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
+	if err == nil || errors.Is(err, providers.ErrNoCredentials) || !strings.Contains(err.Error(), "aws sso login --profile corp-reader") {
+		t.Fatalf("err = %v, want a hint to log in again", err)
+	}
+	if len(fake.Requests()) != 0 {
+		t.Errorf("requests reached the fake: %+v", fake.Requests())
+	}
+}

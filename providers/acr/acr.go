@@ -15,6 +15,19 @@
 // provider is built, without loading anything: the narrowest credential the
 // environment names (a client secret or certificate, a federated token file,
 // a managed identity endpoint), else a bounded DefaultAzureCredential.
+//
+// Options of a user rule (provider: acr):
+//
+//	azure_tenant_id       tenant (default AZURE_TENANT_ID)
+//	azure_client_id       client / user-assigned identity (default AZURE_CLIENT_ID)
+//	azure_credential      default | env | workload | managed | cli
+//	azure_authority_host  Entra authority (default AZURE_AUTHORITY_HOST, else the cloud's)
+//	azure_cloud           public | usgovernment | china, for a custom domain
+//	exchange_url          https URL of /oauth2/exchange when it is not on the
+//	                      registry host itself (a proxy in front of ACR; tests)
+//
+// When the authority is not one MSAL already trusts (Azure Stack, a test
+// fake), instance discovery is disabled.
 package acr
 
 import (
@@ -29,8 +42,8 @@ import (
 	"github.com/regkey/regkey/providers"
 )
 
-// Username is the user name ACR expects together with a refresh token.
-const Username = "00000000-0000-0000-0000-000000000000"
+// nullUser is the user name ACR expects together with a refresh token.
+const nullUser = "00000000-0000-0000-0000-000000000000"
 
 // getTimeout bounds one Get: Entra token plus exchange. DefaultAzureCredential
 // can otherwise wait minutes on an IMDS endpoint that answers 5xx, or on a
@@ -55,12 +68,12 @@ func Matches(k auth.Key) bool {
 
 // Option names accepted in a user rule.
 const (
-	OptTenantID      = "azure_tenant_id"
-	OptClientID      = "azure_client_id"
-	OptCredential    = "azure_credential"
-	OptAuthorityHost = "azure_authority_host"
-	OptCloud         = "azure_cloud"
-	OptExchangeURL   = "exchange_url"
+	optTenantID      = "azure_tenant_id"
+	optClientID      = "azure_client_id"
+	optCredential    = "azure_credential"
+	optAuthorityHost = "azure_authority_host"
+	optCloud         = "azure_cloud"
+	optExchangeURL   = "exchange_url"
 )
 
 // provider is the ACR provider. Its fields are fixed at construction; Get
@@ -90,25 +103,25 @@ func New(env map[string]string, opts map[string]string) (providers.Provider, err
 	p := &provider{env: env, now: time.Now}
 	for k, v := range opts {
 		switch k {
-		case OptTenantID:
+		case optTenantID:
 			p.tenant = v
-		case OptClientID:
+		case optClientID:
 			p.clientID = v
-		case OptCredential:
+		case optCredential:
 			if _, ok := credKinds[v]; !ok {
 				return nil, fmt.Errorf("acr option %s %q: want default, env, workload, managed or cli", k, v)
 			}
-		case OptAuthorityHost:
+		case optAuthorityHost:
 			if err := checkHTTPSURL(v); err != nil {
 				return nil, fmt.Errorf("acr option %s: %w", k, err)
 			}
 			p.authority = v
-		case OptCloud:
+		case optCloud:
 			if _, ok := clouds[v]; !ok {
 				return nil, fmt.Errorf("acr option %s %q: want public, usgovernment or china", k, v)
 			}
 			p.cloud = v
-		case OptExchangeURL:
+		case optExchangeURL:
 			if err := checkHTTPSURL(v); err != nil {
 				return nil, fmt.Errorf("acr option %s: %w", k, err)
 			}
@@ -129,7 +142,7 @@ func New(env map[string]string, opts map[string]string) (providers.Provider, err
 		}
 		p.authority = env["AZURE_AUTHORITY_HOST"]
 	}
-	p.kind = chooseKind(credKinds[opts[OptCredential]], env)
+	p.kind = chooseKind(credKinds[opts[optCredential]], env)
 	return p, nil
 }
 
@@ -179,7 +192,7 @@ func (p *provider) Get(ctx context.Context, k auth.Key) (providers.Token, error)
 		expires = aad.ExpiresOn
 	}
 	return providers.Token{
-		Credential: auth.Credential{Username: Username, Secret: refresh},
+		Credential: auth.Credential{Username: nullUser, Secret: refresh},
 		Expires:    expires,
 	}, nil
 }

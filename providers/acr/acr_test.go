@@ -74,8 +74,8 @@ func registryKey(t *testing.T, f *fakeAzure) auth.Key {
 // checkToken checks the answer is the fake's refresh token for the null GUID.
 func checkToken(t *testing.T, f *fakeAzure, tok providers.Token) {
 	t.Helper()
-	if tok.Username != Username || tok.Secret != f.refresh {
-		t.Errorf("got user %q secret %.12q..., want %q and the fake's refresh token", tok.Username, tok.Secret, Username)
+	if tok.Username != nullUser || tok.Secret != f.refresh {
+		t.Errorf("got user %q secret %.12q..., want %q and the fake's refresh token", tok.Username, tok.Secret, nullUser)
 	}
 	if d := time.Until(tok.Expires); d < 2*time.Hour || d > 3*time.Hour+time.Minute {
 		t.Errorf("Expires in %v, want the refresh token's exp (~3h)", d)
@@ -112,7 +112,7 @@ func TestGetSovereignScope(t *testing.T) {
 	f.scope = "https://containerregistry.azure.us/.default"
 	env := baseEnv(f)
 	env["AZURE_CLIENT_SECRET"] = f.secret
-	opts := map[string]string{OptCloud: "usgovernment", OptTenantID: f.tenant, OptClientID: f.clientID}
+	opts := map[string]string{optCloud: "usgovernment", optTenantID: f.tenant, optClientID: f.clientID}
 	tok, err := testProvider(t, f, env, opts).Get(context.Background(), registryKey(t, f))
 	if err != nil {
 		t.Fatalf("Get: %v", err)
@@ -166,7 +166,7 @@ func TestGetClientCertificate(t *testing.T) {
 	}
 	env := baseEnv(f)
 	env["AZURE_TENANT_ID"], env["AZURE_CLIENT_ID"], env["AZURE_CLIENT_CERTIFICATE_PATH"] = f.tenant, f.clientID, file
-	tok, err := testProvider(t, f, env, map[string]string{OptCredential: "env"}).Get(context.Background(), registryKey(t, f))
+	tok, err := testProvider(t, f, env, map[string]string{optCredential: "env"}).Get(context.Background(), registryKey(t, f))
 	if err != nil {
 		t.Fatalf("Get: %v", err)
 	}
@@ -208,7 +208,7 @@ func TestGetManagedIdentityIMDS(t *testing.T) {
 			// the process.
 			env["AZURE_CLIENT_ID"] = f.clientID
 			t.Setenv("AZURE_CLIENT_ID", f.clientID)
-			p := testProvider(t, f, env, map[string]string{OptCredential: credential})
+			p := testProvider(t, f, env, map[string]string{optCredential: credential})
 			tok, err := p.Get(context.Background(), registryKey(t, f))
 			if err != nil {
 				t.Fatalf("Get: %v", err)

@@ -118,7 +118,7 @@ func TestGetHangingAzureCLI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err := testProvider(t, f, env, map[string]string{OptCredential: "cli"}).Get(ctx, registryKey(t, f))
+	_, err := testProvider(t, f, env, map[string]string{optCredential: "cli"}).Get(ctx, registryKey(t, f))
 	if err == nil || errors.Is(err, providers.ErrNoCredentials) {
 		t.Fatalf("Get error %v, want a timeout failure", err)
 	}

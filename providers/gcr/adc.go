@@ -113,7 +113,7 @@ func (p *provider) fromJSON(ctx context.Context, path string, data []byte) (sour
 		what += " impersonating " + p.impersonate
 	}
 	creds, err := google.CredentialsFromJSONWithTypeAndParams(ctx, data, google.CredentialsType(typ),
-		google.CredentialsParams{Scopes: []string{Scope}})
+		google.CredentialsParams{Scopes: []string{scope}})
 	if err != nil {
 		return source{}, fmt.Errorf("loading credentials file %s: %w", path, oneLine{err})
 	}

@@ -126,7 +126,7 @@ func (f *fakeGoogle) token(w http.ResponseWriter, r *http.Request) {
 		_, err := jwt.ParseWithClaims(r.PostForm.Get("assertion"), claims,
 			func(*jwt.Token) (any, error) { return &f.saKey.PublicKey, nil },
 			jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(f.tls.URL+"/token"), jwt.WithIssuer(f.saEmail))
-		if err != nil || claims["scope"] != Scope {
+		if err != nil || claims["scope"] != scope {
 			f.t.Errorf("token: bad assertion: %v (scope %v)", err, claims["scope"])
 			writeJSON(w, 400, map[string]string{"error": "invalid_grant"})
 			return
@@ -161,7 +161,7 @@ func (f *fakeGoogle) sts(w http.ResponseWriter, r *http.Request) {
 		form.Get("subject_token") != f.subjectToken ||
 		form.Get("subject_token_type") != "urn:ietf:params:oauth:token-type:jwt" ||
 		form.Get("requested_token_type") != "urn:ietf:params:oauth:token-type:access_token" ||
-		form.Get("audience") != f.audience || form.Get("scope") != Scope {
+		form.Get("audience") != f.audience || form.Get("scope") != scope {
 		f.t.Errorf("sts: unexpected exchange %v", form)
 		writeJSON(w, 400, map[string]string{"error": "invalid_request"})
 		return
@@ -179,7 +179,7 @@ func (f *fakeGoogle) generate(w http.ResponseWriter, r *http.Request) {
 		Lifetime string   `json:"lifetime"`
 	}
 	_ = json.NewDecoder(r.Body).Decode(&body)
-	if r.URL.Path != want || f.owner(base) == "" || len(body.Scope) != 1 || body.Scope[0] != Scope {
+	if r.URL.Path != want || f.owner(base) == "" || len(body.Scope) != 1 || body.Scope[0] != scope {
 		f.t.Errorf("generateAccessToken: path %s, base token known %v, scope %v", r.URL.Path, f.owner(base) != "", body.Scope)
 		writeJSON(w, 403, map[string]any{"error": map[string]string{"status": "PERMISSION_DENIED", "message": "denied"}})
 		return
@@ -203,7 +203,7 @@ func (f *fakeGoogle) serveMetadata(w http.ResponseWriter, r *http.Request) {
 	case "/":
 		_, _ = w.Write([]byte("computeMetadata/\n"))
 	case "/computeMetadata/v1/instance/service-accounts/default/token":
-		if got := r.URL.Query().Get("scopes"); got != Scope {
+		if got := r.URL.Query().Get("scopes"); got != scope {
 			f.t.Errorf("metadata: scopes %q", got)
 		}
 		writeJSON(w, 200, map[string]any{"access_token": f.issue("gce"), "expires_in": 3599, "token_type": "Bearer"})

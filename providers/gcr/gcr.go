@@ -14,6 +14,11 @@
 //
 // One access token serves every Google registry host, so the cache key has
 // no host in it.
+//
+// Options of a user rule (provider: gcr):
+//
+//	credentials_file             ADC file to use instead of GOOGLE_APPLICATION_CREDENTIALS
+//	impersonate_service_account  service account email to impersonate with the found identity
 package gcr
 
 import (
@@ -30,20 +35,20 @@ import (
 	"github.com/regkey/regkey/providers"
 )
 
-// Username is the user name Google registries expect with an access token.
-const Username = "oauth2accesstoken"
+// username is the user name Google registries expect with an access token.
+const username = "oauth2accesstoken"
 
-// Scope is the OAuth2 scope of the access token (the one
+// scope is the OAuth2 scope of the access token (the one
 // go-containerregistry uses; it covers pull and push).
-const Scope = "https://www.googleapis.com/auth/cloud-platform"
+const scope = "https://www.googleapis.com/auth/cloud-platform"
 
 // getTimeout bounds one Get, including a metadata probe and impersonation.
 const getTimeout = 20 * time.Second
 
 // Option names accepted in a user rule.
 const (
-	OptCredentialsFile = "credentials_file"
-	OptImpersonate     = "impersonate_service_account"
+	optCredentialsFile = "credentials_file"
+	optImpersonate     = "impersonate_service_account"
 )
 
 // Host patterns, matched on the lower-cased host without port.
@@ -88,12 +93,12 @@ func New(env map[string]string, opts map[string]string) (providers.Provider, err
 	p := &provider{env: env}
 	for k, v := range opts {
 		switch k {
-		case OptCredentialsFile:
+		case optCredentialsFile:
 			if strings.TrimSpace(v) == "" {
 				return nil, fmt.Errorf("gcr option %s: empty path", k)
 			}
 			p.credFile = v
-		case OptImpersonate:
+		case optImpersonate:
 			if !saEmail.MatchString(v) {
 				return nil, fmt.Errorf("gcr option %s %q: want a service account email", k, v)
 			}
@@ -146,7 +151,7 @@ func (p *provider) Get(ctx context.Context, k auth.Key) (providers.Token, error)
 		return providers.Token{}, fmt.Errorf("gcr %s: %s returned an empty access token", k.Host, src.what)
 	}
 	return providers.Token{
-		Credential: auth.Credential{Username: Username, Secret: tok.AccessToken},
+		Credential: auth.Credential{Username: username, Secret: tok.AccessToken},
 		Expires:    tok.Expiry,
 	}, nil
 }

@@ -33,8 +33,8 @@ func testProvider(t *testing.T, f *fakeGoogle, env, opts map[string]string, meta
 // checkToken checks tok is a fresh token the fake issued to want.
 func checkToken(t *testing.T, f *fakeGoogle, tok providers.Token, want string) {
 	t.Helper()
-	if tok.Username != Username {
-		t.Errorf("username %q, want %q", tok.Username, Username)
+	if tok.Username != username {
+		t.Errorf("username %q, want %q", tok.Username, username)
 	}
 	if got := f.owner(tok.Secret); got != want {
 		t.Errorf("token issued to %q, want %q", got, want)
@@ -81,12 +81,12 @@ func TestGetCredentialFiles(t *testing.T) {
 			env := map[string]string{"HOME": dir, "HTTPS_PROXY": "http://" + deadAddr}
 			opts := map[string]string{}
 			if tt.viaRule {
-				opts[OptCredentialsFile] = path
+				opts[optCredentialsFile] = path
 			} else {
 				env["GOOGLE_APPLICATION_CREDENTIALS"] = path
 			}
 			if tt.imperson {
-				opts[OptImpersonate] = f.target
+				opts[optImpersonate] = f.target
 			}
 			p := testProvider(t, f, env, opts, deadAddr)
 			tok, err := p.Get(context.Background(), registry)
@@ -157,7 +157,7 @@ func TestGetMetadataProbe(t *testing.T) {
 		f := newFakeGoogle(t)
 		opts, want := map[string]string{}, "gce"
 		if imperson {
-			opts[OptImpersonate], want = f.target, "impersonated-by-gce"
+			opts[optImpersonate], want = f.target, "impersonated-by-gce"
 		}
 		addr := strings.TrimPrefix(f.metadata.URL, "http://")
 		tok, err := testProvider(t, f, map[string]string{"HOME": t.TempDir()}, opts, addr).Get(context.Background(), registry)

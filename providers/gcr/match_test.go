@@ -71,11 +71,11 @@ func TestNewOptions(t *testing.T) {
 		wantErr string
 	}{
 		{nil, ""},
-		{map[string]string{OptCredentialsFile: "/etc/regkey/sa.json"}, ""},
-		{map[string]string{OptCredentialsFile: " "}, "empty path"},
-		{map[string]string{OptImpersonate: "puller@proj.iam.gserviceaccount.com"}, ""},
-		{map[string]string{OptImpersonate: "puller"}, "service account email"},
-		{map[string]string{OptImpersonate: "a/b@proj.iam.gserviceaccount.com"}, "service account email"},
+		{map[string]string{optCredentialsFile: "/etc/regkey/sa.json"}, ""},
+		{map[string]string{optCredentialsFile: " "}, "empty path"},
+		{map[string]string{optImpersonate: "puller@proj.iam.gserviceaccount.com"}, ""},
+		{map[string]string{optImpersonate: "puller"}, "service account email"},
+		{map[string]string{optImpersonate: "a/b@proj.iam.gserviceaccount.com"}, "service account email"},
 		{map[string]string{"azure_tenant_id": "x"}, `unknown option "azure_tenant_id"`},
 	}
 	for _, tt := range tests {
@@ -98,8 +98,8 @@ func TestCacheKey(t *testing.T) {
 	}{
 		{nil, nil, "gcr|adc|"},
 		{map[string]string{"GOOGLE_APPLICATION_CREDENTIALS": "/k.json"}, nil, "gcr|/k.json|"},
-		{map[string]string{"GOOGLE_APPLICATION_CREDENTIALS": "/k.json"}, map[string]string{OptCredentialsFile: "/r.json"}, "gcr|/r.json|"},
-		{nil, map[string]string{OptImpersonate: "p@proj.iam.gserviceaccount.com"}, "gcr|adc|p@proj.iam.gserviceaccount.com"},
+		{map[string]string{"GOOGLE_APPLICATION_CREDENTIALS": "/k.json"}, map[string]string{optCredentialsFile: "/r.json"}, "gcr|/r.json|"},
+		{nil, map[string]string{optImpersonate: "p@proj.iam.gserviceaccount.com"}, "gcr|adc|p@proj.iam.gserviceaccount.com"},
 	}
 	for _, tt := range tests {
 		p, err := New(tt.env, tt.opts)

@@ -55,7 +55,7 @@ type metadataSource struct {
 }
 
 func (m metadataSource) Token() (*oauth2.Token, error) {
-	suffix := "instance/service-accounts/default/token?" + url.Values{"scopes": {Scope}}.Encode()
+	suffix := "instance/service-accounts/default/token?" + url.Values{"scopes": {scope}}.Encode()
 	body, err := metadata.NewClient(m.client).GetWithContext(m.ctx, suffix)
 	if err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func (im impersonation) Token() (*oauth2.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, _ := json.Marshal(map[string]any{"scope": []string{Scope}, "lifetime": "3600s"})
+	body, _ := json.Marshal(map[string]any{"scope": []string{scope}, "lifetime": "3600s"})
 	req, err := http.NewRequestWithContext(im.ctx, http.MethodPost, im.url, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("impersonating: %w", err)

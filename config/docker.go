@@ -2,49 +2,66 @@ package config
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 )
 
-// DockerFile is docker's config.json held as a generic JSON object, so that
-// keys regkey does not own survive an edit unchanged (docker itself drops
-// unknown keys when it rewrites the file).
-type DockerFile struct {
-	// Path is where the file was read from.
+// MaxAuthFileSize caps what regkey will read as a docker config or a
+// containers auth.json; anything larger is not one.
+const MaxAuthFileSize = 16 << 20
+
+// MaxDockerFileSize is MaxAuthFileSize under its first name.
+const MaxDockerFileSize = MaxAuthFileSize
+
+// AuthFile is a docker config.json or a containers auth.json: both are a
+// JSON object with "auths" and "credHelpers" (docker adds "credsStore" and
+// many other keys). It is edited as text, one member at a time, so that
+// every key regkey does not own survives byte for byte, with its order and
+// indentation; docker itself drops unknown keys when it rewrites the file.
+//
+// Every edit is checked: the edited text must decode to exactly the
+// original document with that one change, or the edit is refused.
+type AuthFile struct {
+	// Path is the path the file was read from (possibly a symlink).
 	Path string
+	// Target is Path with symlinks resolved: the file that is replaced.
+	Target string
 	// Exists reports whether the file existed when read.
 	Exists bool
-	// Original is the file's bytes as read.
+	// Mode is the file's permission bits (0600 for a new file).
+	Mode fs.FileMode
+	// Original is the file's content as read.
 	Original []byte
-	top      map[string]json.RawMessage
+
+	doc   *jsonDoc
+	model map[string]any
 }
 
-// MaxDockerFileSize caps what regkey will read as a docker config.
-const MaxDockerFileSize = 16 << 20
+// DockerFile is docker's config.json; the name predates AuthFile.
+type DockerFile = AuthFile
 
-// PlainAuth is a secret docker keeps in config.json's auths.
-type PlainAuth struct {
-	Key           string
-	Username      string
-	Password      string
-	IdentityToken string
-}
+// ReadDockerFile reads docker's config.json at path; see ReadAuthFile.
+func ReadDockerFile(path string) (*AuthFile, error) { return ReadAuthFile(path) }
 
-// ReadDockerFile reads and parses docker's config.json at path. A missing,
-// empty or whitespace-only file is an empty config. A file that does not
-// parse is an error naming the file and the problem; regkey never rewrites
-// such a file.
-func ReadDockerFile(path string) (*DockerFile, error) {
-	d := &DockerFile{Path: path, top: map[string]json.RawMessage{}}
-	fi, err := os.Stat(path)
+// ReadAuthFile reads and checks the auth file at path. A missing, empty or
+// whitespace-only file is an empty document. A file that does not parse, or
+// whose auths, credHelpers or credsStore have a shape docker or podman would
+// reject, is an error naming the file and the problem; regkey never
+// rewrites such a file.
+func ReadAuthFile(path string) (*AuthFile, error) {
+	target, err := ResolveSymlinks(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	fi, err := os.Stat(target)
 	if errors.Is(err, fs.ErrNotExist) {
-		return d, nil
+		return ParseAuthFile(path, target, nil, false, 0o600)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
@@ -52,132 +69,216 @@ func ReadDockerFile(path string) (*DockerFile, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("reading %s: not a regular file", path)
 	}
-	if fi.Size() > MaxDockerFileSize {
-		return nil, fmt.Errorf("reading %s: larger than %d bytes", path, MaxDockerFileSize)
+	if fi.Size() > MaxAuthFileSize {
+		return nil, fmt.Errorf("reading %s: larger than %d bytes", path, MaxAuthFileSize)
 	}
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(target)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	d.Exists, d.Original = true, data
+	return ParseAuthFile(path, target, data, true, fi.Mode().Perm())
+}
+
+// ParseAuthFile parses data as the content of the auth file at path (whose
+// symlinks resolve to target).
+func ParseAuthFile(path, target string, data []byte, exists bool, mode fs.FileMode) (*AuthFile, error) {
+	a := &AuthFile{Path: path, Target: target, Exists: exists, Mode: mode, Original: data}
+	src := data
 	if len(bytes.TrimSpace(data)) == 0 {
-		return d, nil
+		src = []byte("{\n}\n")
 	}
-	if err := json.Unmarshal(data, &d.top); err != nil {
-		return nil, fmt.Errorf("parsing %s: %w (fix or move the file; regkey does not rewrite a file it cannot read)", path, err)
-	}
-	if d.top == nil {
-		return nil, fmt.Errorf("parsing %s: top level is null, want a JSON object", path)
-	}
-	return d, nil
-}
-
-// CredsStore returns the credsStore value, or "".
-func (d *DockerFile) CredsStore() string {
-	var s string
-	_ = json.Unmarshal(d.top["credsStore"], &s)
-	return s
-}
-
-// SetCredsStore sets credsStore.
-func (d *DockerFile) SetCredsStore(name string) {
-	b, _ := json.Marshal(name)
-	d.top["credsStore"] = b
-}
-
-// CredHelpers returns the credHelpers map (nil when absent or malformed).
-func (d *DockerFile) CredHelpers() map[string]string {
-	var m map[string]string
-	_ = json.Unmarshal(d.top["credHelpers"], &m)
-	return m
-}
-
-// Auths returns each auths entry as raw JSON, keyed as in the file.
-func (d *DockerFile) auths() (map[string]map[string]json.RawMessage, error) {
-	raw, ok := d.top["auths"]
-	if !ok || string(raw) == "null" {
-		return nil, nil
-	}
-	var m map[string]map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("parsing %s: auths: %w", d.Path, err)
-	}
-	return m, nil
-}
-
-// PlainAuths returns the secrets kept in plaintext in auths, sorted by key.
-// Empty placeholder entries ({}) are not secrets and are skipped.
-func (d *DockerFile) PlainAuths() ([]PlainAuth, error) {
-	m, err := d.auths()
+	doc, err := parseJSONDoc(src)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("parsing %s: %w (regkey does not rewrite a file it cannot read: fix it, or move it aside)", path, err)
 	}
-	var out []PlainAuth
-	for key, e := range m {
-		var a PlainAuth
-		a.Key = key
-		var s string
-		if json.Unmarshal(e["auth"], &s) == nil && s != "" {
-			dec, err := base64.StdEncoding.DecodeString(s)
-			if err != nil {
-				return nil, fmt.Errorf("parsing %s: auths[%q].auth is not base64", d.Path, key)
-			}
-			user, pass, ok := strings.Cut(string(dec), ":")
-			if !ok {
-				return nil, fmt.Errorf("parsing %s: auths[%q].auth has no ':'", d.Path, key)
-			}
-			a.Username, a.Password = user, strings.Trim(pass, "\x00")
-		}
-		if json.Unmarshal(e["identitytoken"], &s) == nil && s != "" {
-			a.IdentityToken = s
-		}
-		if a.Password != "" || a.IdentityToken != "" {
-			out = append(out, a)
-		}
+	a.doc = doc
+	if err := decoder(src).Decode(&a.model); err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", path, err)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out, nil
+	if err := a.validate(); err != nil {
+		return nil, fmt.Errorf("parsing %s: %w (regkey does not rewrite a file it cannot read: fix it, or move it aside)", path, err)
+	}
+	return a, nil
 }
 
-// ClearSecret removes the secret fields of auths[key], leaving the {}
-// placeholder docker writes for helper-stored credentials, and any other
-// fields of the entry.
-func (d *DockerFile) ClearSecret(key string) error {
-	m, err := d.auths()
+// authEntry is one auths value as docker and containers/image read it.
+type authEntry struct {
+	Auth          string `json:"auth"`
+	IdentityToken string `json:"identitytoken"`
+	RegistryToken string `json:"registrytoken"`
+	Username      string `json:"username"`
+	Password      string `json:"password"`
+	Email         string `json:"email"`
+}
+
+// typed is the part of the document regkey reads and edits.
+type typed struct {
+	Auths       map[string]*authEntry `json:"auths"`
+	CredHelpers map[string]string     `json:"credHelpers"`
+	CredsStore  string                `json:"credsStore"`
+}
+
+func (a *AuthFile) typed() (typed, error) {
+	var t typed
+	if err := json.Unmarshal(a.doc.src, &t); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return t, fmt.Errorf("%s holds %s, want %s", ute.Field, ute.Value, ute.Type)
+		}
+		return t, err
+	}
+	return t, nil
+}
+
+// validate rejects the shapes docker refuses to load.
+func (a *AuthFile) validate() error {
+	t, err := a.typed()
 	if err != nil {
 		return err
 	}
-	e, ok := m[key]
-	if !ok {
-		return nil
+	for key, e := range t.Auths {
+		if e == nil || e.Auth == "" {
+			continue
+		}
+		if _, _, err := decodeAuthField(e.Auth); err != nil {
+			return fmt.Errorf("auths[%q].auth: %w", key, err)
+		}
 	}
-	for _, f := range []string{"auth", "identitytoken", "username", "password"} {
-		delete(e, f)
-	}
-	m[key] = e
-	b, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	d.top["auths"] = b
 	return nil
 }
 
-// Marshal renders the file as docker does (tab indented).
-func (d *DockerFile) Marshal() ([]byte, error) {
-	b, err := json.MarshalIndent(d.top, "", "\t")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
+// CredsStore returns the credsStore value, or "".
+func (a *AuthFile) CredsStore() string {
+	t, _ := a.typed()
+	return t.CredsStore
 }
 
-// Save writes the file atomically, keeping its mode and symlinks; a new
-// file is 0600 in a 0700 directory.
-func (d *DockerFile) Save() error {
-	b, err := d.Marshal()
-	if err != nil {
-		return fmt.Errorf("encoding %s: %w", d.Path, err)
+// SetCredsStore sets credsStore to name.
+func (a *AuthFile) SetCredsStore(name string) error {
+	return a.set([]string{"credsStore"}, name)
+}
+
+// CredHelpers returns a copy of the credHelpers map (empty when absent).
+func (a *AuthFile) CredHelpers() map[string]string {
+	t, _ := a.typed()
+	out := make(map[string]string, len(t.CredHelpers))
+	for k, v := range t.CredHelpers {
+		out[k] = v
 	}
-	return WriteFileAtomic(d.Path, b, 0o600)
+	return out
+}
+
+// SetCredHelper routes registry key to docker-credential-<helper>.
+func (a *AuthFile) SetCredHelper(key, helper string) error {
+	return a.set([]string{"credHelpers", key}, helper)
+}
+
+// RemoveCredHelper removes credHelpers[key]; a missing key is not an error.
+func (a *AuthFile) RemoveCredHelper(key string) error {
+	return a.remove([]string{"credHelpers"}, key)
+}
+
+// AuthKeys returns the keys of auths, sorted.
+func (a *AuthFile) AuthKeys() []string {
+	t, _ := a.typed()
+	keys := make([]string, 0, len(t.Auths))
+	for k := range t.Auths {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Bytes returns the edited content. It fails if the edits did not produce
+// exactly the intended document.
+func (a *AuthFile) Bytes() ([]byte, error) {
+	var got any
+	if err := decoder(a.doc.src).Decode(&got); err != nil {
+		return nil, fmt.Errorf("editing %s: internal error: %w", a.Path, err)
+	}
+	if !reflect.DeepEqual(got, any(a.model)) {
+		return nil, fmt.Errorf("editing %s: internal error: the edited text does not match the intended change; nothing written", a.Path)
+	}
+	return a.doc.bytes(), nil
+}
+
+// Changed reports whether the content differs from what was read.
+func (a *AuthFile) Changed() bool {
+	return !bytes.Equal(a.doc.src, a.Original)
+}
+
+// Save writes the edited content atomically over Target, keeping its mode
+// and the symlinks that lead to it. It refuses (ErrFileChanged) when the
+// file changed on disk since it was read. A file with no changes is not
+// written.
+func (a *AuthFile) Save() error {
+	if !a.Changed() {
+		return nil
+	}
+	b, err := a.Bytes()
+	if err != nil {
+		return err
+	}
+	return WriteFileIfUnchanged(a.Path, a.Original, a.Exists, b, 0o600)
+}
+
+// set changes the member at path in both the text and the model.
+func (a *AuthFile) set(path []string, v any) error {
+	if err := a.doc.set(path, v); err != nil {
+		return fmt.Errorf("editing %s: %w", a.Path, err)
+	}
+	want, err := canonical(v)
+	if err != nil {
+		return err
+	}
+	m := a.model
+	for _, k := range path[:len(path)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[k] = next
+		}
+		m = next
+	}
+	m[path[len(path)-1]] = want
+	return nil
+}
+
+// remove deletes key from the object at parent in the text and the model.
+func (a *AuthFile) remove(parent []string, key string) error {
+	if err := a.doc.remove(parent, key); err != nil {
+		return fmt.Errorf("editing %s: %w", a.Path, err)
+	}
+	m := a.model
+	for _, k := range parent {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			return nil
+		}
+		m = next
+	}
+	delete(m, key)
+	return nil
+}
+
+// describe names a file for messages: the path, and the target if it is a
+// symlink.
+func (a *AuthFile) describe() string {
+	if a.Target != "" && a.Target != a.Path {
+		return a.Path + " (-> " + a.Target + ")"
+	}
+	return a.Path
+}
+
+// String names the file for messages.
+func (a *AuthFile) String() string { return a.describe() }
+
+// isNamespaced reports whether an auths key names a repository namespace
+// (podman's "host/ns" keys) rather than a registry.
+func isNamespaced(key string) bool {
+	k := key
+	if i := strings.Index(k, "://"); i >= 0 {
+		return false // docker's legacy "https://host/v1/" keys name a registry
+	}
+	return strings.Contains(k, "/")
 }

@@ -1,149 +1,195 @@
 package config
 
 import (
-	"encoding/json"
+	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/regkey/regkey/auth"
 )
 
-func writeFile(t *testing.T, path, content string, mode os.FileMode) {
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// wireLikeSetup does to one file what `regkey setup` does once the secrets
+// are in the keystore: clear (docker) or remove (podman) every movable
+// plaintext entry, and route their hosts and extra to regkey.
+func wireLikeSetup(t *testing.T, a *AuthFile, podman, takeOver bool, extra ...string) WireResult {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestReadDockerFileKeepsUnknownKeys(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "config.json")
-	writeFile(t, path, `{"auths":{"a.example":{"auth":"dTpw"},"b.example":{}},"unknownTopLevel":{"keep":"me"},"proxies":{"default":{"httpProxy":"http://p:3128"}},"credHelpers":{"gcr.io":"gcloud"}}`, 0o644)
-	d, err := ReadDockerFile(path)
+	plain, err := a.PlainAuths()
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := d.PlainAuths()
+	w := Wiring{Helper: "regkey", CredsStore: !podman, TakeOver: takeOver}
+	hosts := append([]string(nil), extra...)
+	for _, p := range plain {
+		if !p.Movable() {
+			continue
+		}
+		k, err := auth.ParseKey(p.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hosts = append(hosts, k.Host)
+		if podman {
+			w.RemoveAuths = append(w.RemoveAuths, p.Key)
+		} else {
+			w.ClearSecrets = append(w.ClearSecrets, p.Key)
+		}
+	}
+	for _, h := range hosts {
+		if podman {
+			w.Keys = append(w.Keys, PodmanKeys(h)...)
+		} else {
+			w.Keys = append(w.Keys, DockerKeys(h)...)
+		}
+	}
+	r, err := a.Wire(w)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]PlainAuth{{Key: "a.example", Username: "u", Password: "p"}}, plain); diff != "" {
-		t.Errorf("PlainAuths (-want +got):\n%s", diff)
-	}
-	if err := d.ClearSecret("a.example"); err != nil {
-		t.Fatal(err)
-	}
-	d.SetCredsStore("regkey")
-	if err := d.Save(); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := os.ReadFile(path)
-	var m map[string]any
-	if err := json.Unmarshal(got, &m); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]any{
-		"auths":           map[string]any{"a.example": map[string]any{}, "b.example": map[string]any{}},
-		"unknownTopLevel": map[string]any{"keep": "me"},
-		"proxies":         map[string]any{"default": map[string]any{"httpProxy": "http://p:3128"}},
-		"credHelpers":     map[string]any{"gcr.io": "gcloud"},
-		"credsStore":      "regkey",
-	}
-	if diff := cmp.Diff(want, m); diff != "" {
-		t.Errorf("saved file (-want +got):\n%s", diff)
-	}
-	fi, _ := os.Stat(path)
-	if fi.Mode().Perm() != 0o644 {
-		t.Errorf("mode = %v, want the original 0644 kept", fi.Mode().Perm())
-	}
+	return r
 }
 
-func TestReadDockerFileEdgeCases(t *testing.T) {
+func TestWireGolden(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name, content, wantErr string
-		plain                  int
+		name     string
+		podman   bool
+		takeOver bool
+		extra    []string
+		kept     []Kept
+		tookOver []Kept
 	}{
-		{name: "empty", content: ""},
-		{name: "whitespace", content: " \n\t"},
-		{name: "identity token", content: `{"auths":{"t.example":{"identitytoken":"rt"}}}`, plain: 1},
-		{name: "malformed", content: `{"auths":`, wantErr: "parsing"},
-		{name: "array", content: `[1,2]`, wantErr: "parsing"},
-		{name: "null", content: `null`, wantErr: "null"},
-		{name: "bad base64", content: `{"auths":{"x":{"auth":"%%%"}}}`, wantErr: "not base64"},
+		{name: "unknown-keys"},
+		{name: "other-helpers", extra: []string{"ghcr.io", "gcr.io", "quay.io"},
+			kept: []Kept{{"gcr.io", "gcloud"}, {"ghcr.io", "pass"}}},
+		{name: "other-helpers-take-over", takeOver: true, extra: []string{"ghcr.io", "gcr.io"},
+			tookOver: []Kept{{"gcr.io", "gcloud"}, {"ghcr.io", "pass"}}},
+		{name: "credsstore-desktop", extra: []string{"ghcr.io"}, kept: []Kept{{"credsStore", "desktop"}}},
+		{name: "credsstore-desktop-take-over", takeOver: true, extra: []string{"docker.io"},
+			tookOver: []Kept{{"credsStore", "desktop"}}},
+		{name: "hub-keys"},
+		{name: "identity-token"},
+		{name: "empty"},
+		{name: "whitespace", extra: []string{"docker.io"}},
+		{name: "compact"},
+		{name: "crlf"},
+		{name: "legacy-keys"},
+		{name: "podman-auth", podman: true, extra: []string{"ghcr.io"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			path := filepath.Join(t.TempDir(), "config.json")
-			writeFile(t, path, tc.content, 0o600)
-			d, err := ReadDockerFile(path)
-			if err == nil {
-				var plain []PlainAuth
-				plain, err = d.PlainAuths()
-				if err == nil && len(plain) != tc.plain {
-					t.Errorf("got %d plaintext logins, want %d", len(plain), tc.plain)
+			in := filepath.Join("testdata", "wire", tc.name+".json")
+			data, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := ParseAuthFile(in, in, data, true, 0o600)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := wireLikeSetup(t, a, tc.podman, tc.takeOver, tc.extra...)
+			got, err := a.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := strings.TrimSuffix(in, ".json") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
 				}
 			}
-			if tc.wantErr == "" && err != nil {
-				t.Fatalf("unexpected error: %v", err)
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./config -update)", err)
 			}
-			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
-				t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
+			if diff := UnifiedDiff("want", "got", want, got); diff != "" {
+				t.Errorf("edit differs from %s:\n%s", golden, diff)
 			}
-			if tc.wantErr != "" && err != nil && !strings.Contains(err.Error(), path) {
-				t.Errorf("error %q does not name the file", err)
+			if diff := cmp.Diff(tc.kept, r.Kept); diff != "" {
+				t.Errorf("kept (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.tookOver, r.TookOver); diff != "" {
+				t.Errorf("took over (-want +got):\n%s", diff)
+			}
+			// A second run over the result changes nothing.
+			again, err := ParseAuthFile(in, in, got, true, 0o600)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wireLikeSetup(t, again, tc.podman, tc.takeOver, tc.extra...)
+			if again.Changed() {
+				b, _ := again.Bytes()
+				t.Errorf("second run changed the file:\n%s", UnifiedDiff("first", "second", got, b))
 			}
 		})
 	}
 }
 
-func TestSaveFollowsSymlink(t *testing.T) {
+func TestPlainAuths(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	real := filepath.Join(dir, "dotfiles", "docker.json")
-	writeFile(t, real, `{"psFormat":"x"}`, 0o600)
-	link := filepath.Join(dir, ".docker", "config.json")
-	if err := os.MkdirAll(filepath.Dir(link), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink("../dotfiles/docker.json", link); err != nil {
-		t.Fatal(err)
-	}
-	d, err := ReadDockerFile(link)
+	data, err := os.ReadFile("testdata/wire/identity-token.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.SetCredsStore("regkey")
-	if err := d.Save(); err != nil {
+	a, err := ParseAuthFile("x", "x", data, true, 0o600)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
-		t.Fatalf("symlink not kept: %v %v", fi, err)
+	got, err := a.PlainAuths()
+	if err != nil {
+		t.Fatal(err)
 	}
-	got, _ := os.ReadFile(real)
-	if !strings.Contains(string(got), `"credsStore": "regkey"`) || !strings.Contains(string(got), `"psFormat": "x"`) {
-		t.Errorf("target not rewritten as expected:\n%s", got)
+	want := []PlainAuth{
+		{Key: "localhost:5055", Username: "alice", Password: "s3cret", IdentityToken: "rt-123"},
+		{Key: "token.example.com", IdentityToken: "rt-456"},
 	}
-	entries, _ := os.ReadDir(filepath.Dir(link))
-	if len(entries) != 1 {
-		t.Errorf("temporary files left behind: %v", entries)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("PlainAuths (-want +got):\n%s", diff)
+	}
+	if c := got[0].Credential(); c != (auth.Credential{Username: auth.TokenUsername, Secret: "rt-123"}) {
+		t.Errorf("identity token credential = %+v", c)
 	}
 }
 
-func TestWriteFileAtomicNewFileMode(t *testing.T) {
+func TestReadAuthFileRefusesMalformed(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "new", "config.json")
-	if err := WriteFileAtomic(path, []byte("{}\n"), 0o600); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct{ name, content, problem string }{
+		{"truncated", `{"auths":`, "unexpected end of JSON input"},
+		{"array", `[1,2]`, "want a JSON object"},
+		{"null", `null`, "want a JSON object"},
+		{"trailing garbage", "{}\n}", "invalid character"},
+		{"bad base64", `{"auths":{"x":{"auth":"%%%"}}}`, "not base64"},
+		{"empty user", `{"auths":{"x":{"auth":"OnB3"}}}`, "not user:password"},
+		{"credHelpers not strings", `{"credHelpers":{"x":true}}`, "credHelpers"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "config.json")
+			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := ReadAuthFile(path)
+			if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tc.problem) {
+				t.Fatalf("error = %v, want one naming %s and %q", err, path, tc.problem)
+			}
+			if b, _ := os.ReadFile(path); !bytes.Equal(b, []byte(tc.content)) {
+				t.Errorf("file changed")
+			}
+		})
 	}
-	fi, _ := os.Stat(path)
-	di, _ := os.Stat(filepath.Dir(path))
-	if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
-		t.Errorf("modes file %v dir %v, want 0600 and 0700", fi.Mode().Perm(), di.Mode().Perm())
+}
+
+func TestRedactSecrets(t *testing.T) {
+	t.Parallel()
+	in := "{\"auths\":{\"h\":{\"auth\":\"YWxpY2U6czNjcmV0\",\"identitytoken\":\"rt\",\"email\":\"e\"}},\"auth\":\"x\"}"
+	want := "{\"auths\":{\"h\":{\"auth\":\"<redacted>\",\"identitytoken\":\"<redacted>\",\"email\":\"e\"}},\"auth\":\"x\"}"
+	if got := string(RedactSecrets([]byte(in))); got != want {
+		t.Errorf("got %s\nwant %s", got, want)
 	}
 }

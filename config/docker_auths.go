@@ -1,0 +1,151 @@
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/regkey/regkey/auth"
+)
+
+// PlainAuth is a secret kept in plaintext in an auth file's auths.
+type PlainAuth struct {
+	// Key is the auths key exactly as in the file.
+	Key string
+	// Username and Password come from the "auth" field (base64 of
+	// user:password) or, failing that, the legacy username and password
+	// fields.
+	Username string
+	Password string
+	// IdentityToken is an OAuth2 refresh token docker stored at login.
+	IdentityToken string
+	// RegistryToken is a bearer token for the registry itself. No
+	// credential helper can hold one, so it cannot be moved.
+	RegistryToken bool
+	// Namespaced is set for podman's repository-scoped keys ("host/ns"):
+	// containers/image never asks a helper for those, so they stay in the
+	// file.
+	Namespaced bool
+}
+
+// Credential is the credential a helper stores for this entry, as docker's
+// own helper client stores it: an identity token wins over the password and
+// is stored under the username "<token>".
+func (p PlainAuth) Credential() auth.Credential {
+	if p.IdentityToken != "" {
+		return auth.Credential{Username: auth.TokenUsername, Secret: p.IdentityToken}
+	}
+	return auth.Credential{Username: p.Username, Secret: p.Password}
+}
+
+// Movable reports whether the secret can move into a credential helper.
+func (p PlainAuth) Movable() bool {
+	return !p.Namespaced && (p.IdentityToken != "" || p.Username != "" || p.Password != "")
+}
+
+// decodeAuthField decodes docker's "auth" field. Docker rejects the whole
+// file when it is not base64 or has no "user:" part.
+func decodeAuthField(s string) (user, pass string, err error) {
+	dec, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return "", "", errors.New("not base64")
+	}
+	user, pass, ok := strings.Cut(string(dec), ":")
+	if !ok || user == "" {
+		return "", "", errors.New("not user:password (docker refuses to load such a file)")
+	}
+	return user, strings.Trim(pass, "\x00"), nil
+}
+
+// PlainAuths returns every auths entry that holds a secret, sorted by key.
+// Empty placeholders ({}) that docker writes for helper-stored credentials
+// are not secrets and are skipped.
+func (a *AuthFile) PlainAuths() ([]PlainAuth, error) {
+	t, err := a.typed()
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", a.Path, err)
+	}
+	var out []PlainAuth
+	for key, e := range t.Auths {
+		if e == nil {
+			continue
+		}
+		p := PlainAuth{Key: key, Namespaced: isNamespaced(key)}
+		if e.Auth != "" {
+			p.Username, p.Password, err = decodeAuthField(e.Auth)
+			if err != nil {
+				return nil, fmt.Errorf("parsing %s: auths[%q].auth: %w", a.Path, key, err)
+			}
+		} else {
+			p.Username, p.Password = e.Username, e.Password
+		}
+		p.IdentityToken = e.IdentityToken
+		p.RegistryToken = e.RegistryToken != ""
+		if p.Password != "" || p.IdentityToken != "" || p.RegistryToken || p.Username != "" {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// secretFields are the auths entry fields that hold (or lead to) a secret.
+var secretFields = []string{"auth", "identitytoken", "username", "password"}
+
+// ClearSecret removes the secret fields of auths[key], leaving the {}
+// placeholder docker itself writes for helper-stored credentials (and any
+// other field, such as email, that docker still reads from the file).
+func (a *AuthFile) ClearSecret(key string) error {
+	for _, f := range secretFields {
+		if err := a.remove([]string{"auths", key}, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RemoveAuth removes auths[key] entirely, as podman's logout does.
+func (a *AuthFile) RemoveAuth(key string) error {
+	return a.remove([]string{"auths"}, key)
+}
+
+// redactedFields are the auths entry fields whose values RedactSecrets hides.
+var redactedFields = map[string]bool{"auth": true, "identitytoken": true, "password": true, "registrytoken": true}
+
+// RedactSecrets returns an auth file's text with the value of every secret
+// field of every auths entry replaced by "<redacted>", so that a diff of the
+// file can be shown. Text that does not parse is returned as "<unreadable>".
+func RedactSecrets(data []byte) []byte {
+	if len(data) == 0 {
+		return data
+	}
+	doc, err := parseJSONDoc(data)
+	if err != nil {
+		return []byte("<unreadable>\n")
+	}
+	type span struct{ start, end int }
+	var spans []span
+	for _, top := range doc.root.members {
+		if top.key != "auths" || top.value.kind != '{' {
+			continue
+		}
+		for _, entry := range top.value.members {
+			if entry.value.kind != '{' {
+				continue
+			}
+			for _, f := range entry.value.members {
+				if redactedFields[f.key] && f.value.kind == '"' {
+					spans = append(spans, span{f.value.start, f.value.end})
+				}
+			}
+		}
+	}
+	out := append([]byte(nil), data...)
+	for i := len(spans) - 1; i >= 0; i-- {
+		s := spans[i]
+		out = append(out[:s.start], append([]byte(`"<redacted>"`), out[s.end:]...)...)
+	}
+	return out
+}

@@ -1,0 +1,88 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/regkey/regkey/auth"
+)
+
+// FuzzAuthFile feeds arbitrary bytes to the auth file reader and, when they
+// are accepted, runs setup's edit: it must never panic, never produce a
+// file that does not decode to the intended document, and a second edit of
+// its output must change nothing.
+func FuzzAuthFile(f *testing.F) {
+	files, _ := filepath.Glob("testdata/wire/*.json")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{`{}`, `{"auths":null}`, `{"a":{"b":{}}, "a":1}`, "{\"credHelpers\":{}}\r\n", `{"auths":{"h":{"username":"u","password":"p"}}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := ParseAuthFile("f", "f", data, true, 0o600)
+		if err != nil {
+			return
+		}
+		_ = RedactSecrets(data)
+		out := fuzzWire(t, a)
+		b, err := ParseAuthFile("f", "f", out, true, 0o600)
+		if err != nil {
+			t.Fatalf("edited file does not parse: %v\n%q", err, out)
+		}
+		fuzzWire(t, b)
+		if b.Changed() {
+			t.Fatalf("second edit changed the file:\n%q", out)
+		}
+	})
+}
+
+func fuzzWire(t *testing.T, a *AuthFile) []byte {
+	plain, err := a.PlainAuths()
+	if err != nil {
+		t.Fatalf("PlainAuths after a successful parse: %v", err)
+	}
+	w := Wiring{Helper: "regkey", CredsStore: true, Keys: []string{"docker.io"}}
+	for _, p := range plain {
+		if !p.Movable() {
+			continue
+		}
+		w.ClearSecrets = append(w.ClearSecrets, p.Key)
+		if k, err := auth.ParseKey(p.Key); err == nil {
+			w.Keys = append(w.Keys, DockerKeys(k.Host)...)
+		}
+	}
+	if _, err := a.Wire(w); err != nil {
+		return a.doc.bytes() // a key of the wrong shape (not an object) is refused, fine
+	}
+	out, err := a.Bytes()
+	if err != nil {
+		t.Fatalf("Bytes: %v", err)
+	}
+	return out
+}
+
+// FuzzCredentialHelpers feeds arbitrary bytes to the registries.conf reader.
+func FuzzCredentialHelpers(f *testing.F) {
+	f.Add([]byte(`credential-helpers = ["a", "containers-auth.json"]`))
+	f.Add([]byte("[[registry]]\nlocation = \"x\"\n"))
+	f.Add(RenderDropIn([]string{"regkey", "a\"b"}, "/etc/x"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		list, set, err := ParseCredentialHelpers("f", data)
+		if err != nil || !set {
+			return
+		}
+		back, set2, err := ParseCredentialHelpers("f", RenderDropIn(list, ""))
+		if err != nil || !set2 || len(back) != len(list) {
+			t.Fatalf("round trip of %q: %q %v %v", list, back, set2, err)
+		}
+		for i := range list {
+			if back[i] != list[i] {
+				t.Fatalf("round trip of %q: %q", list, back)
+			}
+		}
+	})
+}

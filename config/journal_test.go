@@ -1,0 +1,191 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func mustWrite(t *testing.T, path string, data []byte, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// edits the file at path through the journal the way setup does.
+func journalEdit(t *testing.T, j *Journal, path string) {
+	t.Helper()
+	a, err := ReadAuthFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Wire(Wiring{Helper: "regkey", CredsStore: true, Keys: []string{"ghcr.io"}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := a.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Write(path, a.Original, a.Exists, a.Mode, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestJournalUndoRestoresBytesModesAndLinks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	orig := []byte("{\n  \"psFormat\": \"x\",\n  \"auths\": {}\n}")
+	real := filepath.Join(dir, "dotfiles", "docker.json")
+	mustWrite(t, real, orig, 0o640)
+	link := filepath.Join(dir, "home", ".docker", "config.json")
+	if err := os.MkdirAll(filepath.Dir(link), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../../dotfiles/docker.json", link); err != nil {
+		t.Fatal(err)
+	}
+	created := filepath.Join(dir, "home", ".config", "containers", "auth.json")
+
+	j, err := LoadJournal(filepath.Join(dir, "data", "setup-journal.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	journalEdit(t, j, link)
+	journalEdit(t, j, created)
+	// A second setup writes again; the backup still holds the first original.
+	journalEdit(t, j, link)
+
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("symlink replaced: %v", err)
+	}
+	if fi, _ := os.Stat(real); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode after setup = %v, want 0640", fi.Mode().Perm())
+	}
+	if b, _ := os.ReadFile(real + BackupSuffix); !bytes.Equal(b, orig) {
+		t.Errorf("backup = %q, want the original", b)
+	}
+	if fi, _ := os.Stat(real + BackupSuffix); fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup mode = %v, want 0600 (it may hold secrets)", fi.Mode().Perm())
+	}
+	if fi, _ := os.Stat(created); fi.Mode().Perm() != 0o600 {
+		t.Errorf("new file mode = %v, want 0600", fi.Mode().Perm())
+	}
+
+	j2, err := LoadJournal(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := j2.Undo(false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || res[0].Action != UndoRemoved || res[1].Action != UndoRestored {
+		t.Fatalf("undo results = %+v", res)
+	}
+	if b, _ := os.ReadFile(real); !bytes.Equal(b, orig) {
+		t.Errorf("after undo = %q, want the original bytes", b)
+	}
+	if fi, _ := os.Stat(real); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode after undo = %v", fi.Mode().Perm())
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("symlink replaced by undo: %v", err)
+	}
+	for _, gone := range []string{created, filepath.Dir(created), filepath.Join(dir, "home", ".config"), real + BackupSuffix, j.Path()} {
+		if _, err := os.Lstat(gone); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s still exists after undo", gone)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Dir(real))
+	if len(entries) != 1 {
+		t.Errorf("left behind in %s: %v", filepath.Dir(real), entries)
+	}
+}
+
+func TestJournalUndoSkipsFilesChangedSinceSetup(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.json")
+	mustWrite(t, path, []byte(`{}`), 0o600)
+	j, _ := LoadJournal(filepath.Join(dir, "journal.json"))
+	journalEdit(t, j, path)
+	later := []byte(`{"credsStore":"regkey","auths":{"new":{}}}`)
+	mustWrite(t, path, later, 0o600)
+
+	res, err := j.Undo(false, false)
+	if err != nil || len(res) != 1 || res[0].Action != UndoSkipped {
+		t.Fatalf("undo = %+v, %v; want skipped", res, err)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, later) {
+		t.Errorf("a skipped file was changed")
+	}
+	res, err = j.Undo(true, false)
+	if err != nil || res[0].Action != UndoRestored {
+		t.Fatalf("forced undo = %+v, %v", res, err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != `{}` {
+		t.Errorf("forced undo left %q", b)
+	}
+}
+
+func TestJournalNeverOverwritesAnOldBackup(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.json")
+	mustWrite(t, path, []byte(`{"a":1}`), 0o600)
+	mustWrite(t, path+BackupSuffix, []byte("someone's old backup"), 0o600)
+	j, _ := LoadJournal(filepath.Join(dir, "journal.json"))
+	journalEdit(t, j, path)
+	if b, _ := os.ReadFile(path + BackupSuffix); string(b) != "someone's old backup" {
+		t.Errorf("old backup overwritten: %q", b)
+	}
+	if b, _ := os.ReadFile(path + BackupSuffix + ".1"); string(b) != `{"a":1}` {
+		t.Errorf("new backup = %q", b)
+	}
+}
+
+func TestWriteRefusesAFileChangedMeanwhile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.json")
+	mustWrite(t, path, []byte(`{}`), 0o600)
+	a, err := ReadAuthFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetCredsStore("regkey"); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, path, []byte(`{"auths":{"docker-wrote-this":{}}}`), 0o600) // docker login meanwhile
+	if err := a.Save(); !errors.Is(err, ErrFileChanged) {
+		t.Fatalf("Save = %v, want ErrFileChanged", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != `{"auths":{"docker-wrote-this":{}}}` {
+		t.Errorf("file = %q", b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("temporary file left behind: %v", entries)
+	}
+}
+
+func TestWriteFileAtomicNewFileAndDirModes(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "new", "config.json")
+	if err := WriteFileAtomic(path, []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(path)
+	di, _ := os.Stat(filepath.Dir(path))
+	if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
+		t.Errorf("modes file %v dir %v, want 0600 and 0700", fi.Mode().Perm(), di.Mode().Perm())
+	}
+}

@@ -1,0 +1,109 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+)
+
+// Undo actions.
+const (
+	UndoRestored = "restored" // the backup's bytes are back
+	UndoRemoved  = "removed"  // setup had created the file; it is gone
+	UndoSkipped  = "skipped"  // left alone; Reason says why
+	UndoGone     = "gone"     // setup had created the file and it is already gone
+)
+
+// UndoResult says what undo did, or would do, with one file.
+type UndoResult struct {
+	File   JournalFile
+	Action string
+	Reason string
+	// Current is the file's content before undo (nil if absent) and Next
+	// its content after (nil when the file is removed), for a diff.
+	Current, Next []byte
+}
+
+// Undo puts back every file setup changed, newest first, and forgets them.
+// A file that changed since setup last wrote it is skipped, and stays in
+// the journal, unless force is set: restoring it would lose that change.
+// With dryRun nothing changes; the results say what would happen.
+func (j *Journal) Undo(force, dryRun bool) ([]UndoResult, error) {
+	var out []UndoResult
+	var errs []error
+	for i := len(j.Files) - 1; i >= 0; i-- {
+		e := j.Files[i]
+		r := UndoResult{File: e}
+		cur, err := os.ReadFile(e.Target)
+		present := err == nil
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("reading %s: %w", e.Path, err))
+			continue
+		}
+		r.Current = cur
+		changed := !present || digest(cur) != e.Written
+		if !e.Existed && !present {
+			r.Action = UndoGone
+		} else if changed && !force {
+			r.Action, r.Reason = UndoSkipped, "changed since regkey setup wrote it; restoring would lose that change (use --force to restore anyway; the backup is "+orNone(e.Backup)+")"
+			out = append(out, r)
+			continue
+		}
+		if e.Existed {
+			b, err := os.ReadFile(e.Backup)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("reading the backup of %s: %w", e.Path, err))
+				continue
+			}
+			r.Action, r.Next = UndoRestored, b
+		} else if r.Action == "" {
+			r.Action = UndoRemoved
+		}
+		out = append(out, r)
+		if dryRun {
+			continue
+		}
+		if err := j.undoOne(e, r); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		j.drop(e.Target)
+		if err := j.save(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none: the file did not exist before"
+	}
+	return s
+}
+
+func (j *Journal) undoOne(e JournalFile, r UndoResult) error {
+	switch r.Action {
+	case UndoRestored:
+		if err := WriteFileIfUnchanged(e.Path, r.Current, r.Current != nil, r.Next, e.Mode); err != nil {
+			return fmt.Errorf("restoring %s: %w", e.Path, err)
+		}
+		if err := os.Chmod(e.Target, e.Mode.Perm()); err != nil {
+			return fmt.Errorf("restoring the mode of %s: %w", e.Path, err)
+		}
+		if err := os.Remove(e.Backup); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing %s: %w", e.Backup, err)
+		}
+	case UndoRemoved:
+		if err := os.Remove(e.Target); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing %s: %w", e.Path, err)
+		}
+	}
+	if !e.Existed {
+		for _, d := range e.CreatedDirs {
+			_ = os.Remove(d) // only if empty
+		}
+	}
+	return nil
+}

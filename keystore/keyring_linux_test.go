@@ -120,3 +120,15 @@ func TestKeyringIndexRepairsStaleEntry(t *testing.T) {
 		t.Fatalf("List after Delete = %v, want empty", m)
 	}
 }
+
+func TestKeyringThirtyProcesses(t *testing.T) {
+	t.Parallel()
+	o := keyringOptions(t)
+	service := uniqueName("regkey-procs")
+	t.Cleanup(func() { keystore.DeleteKeyringService(service) })
+	verify, err := keystore.OpenNamed(o, service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeFromProcesses(t, childSpec{backend: "os", name: service, dataDir: o.DataDir, env: o.Env}, verify)
+}

@@ -45,12 +45,15 @@ type childResult struct {
 	Username    string `json:"username,omitempty"`
 	Secret      string `json:"secret,omitempty"`
 	Keys        int    `json:"keys,omitempty"`
+	Backend     string `json:"backend,omitempty"`
+	Reason      string `json:"reason,omitempty"`
 	Millis      int64  `json:"ms"`
 }
 
 // runChild opens the store described by REGKEY_CHILD_* (with the process
 // environment as Options.Env) and runs commands from stdin, one per line:
-// "set KEY USER SECRET", "get KEY", "delete KEY", "list". It answers each
+// "set KEY USER SECRET", "get KEY", "delete KEY", "list", and "open", which
+// runs keystore.Open with the same options and reports Info. It answers each
 // with a JSON childResult line on stdout. Opening errors are reported on
 // the first command.
 func runChild() int {
@@ -78,8 +81,15 @@ func runChild() int {
 		}
 		start := time.Now()
 		var r childResult
-		err := openErr
-		if err == nil {
+		var err error
+		switch {
+		case f[0] == "open":
+			var info keystore.Info
+			_, info, err = keystore.Open(context.Background(), o)
+			r.Backend, r.Reason = info.Backend, info.Reason
+		case openErr != nil:
+			err = openErr
+		default:
 			err = childCommand(store, f, &r)
 		}
 		r.Millis = time.Since(start).Milliseconds()

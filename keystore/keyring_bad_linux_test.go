@@ -1,0 +1,157 @@
+package keystore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/testenv"
+	"github.com/regkey/regkey/keystore"
+)
+
+// prompt is how fast a broken keyring must be reported: well under the
+// default five-second call timeout for anything that fails fast.
+const prompt = 2 * time.Second
+
+// skipIfUserBus skips tests of "no session bus" on machines that have one
+// where godbus looks for it without any environment (/run/user/$UID/bus);
+// there the situation cannot be produced.
+func skipIfUserBus(t *testing.T) {
+	if p := fmt.Sprintf("/run/user/%d/bus", os.Getuid()); fileExistsT(p) {
+		t.Skipf("%s exists: a session bus is always reachable here", p)
+	}
+}
+
+func fileExistsT(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// wantUnavailable checks a child's answer: ErrUnavailable, quick, saying
+// what is wrong (mention) and what to do.
+func wantUnavailable(t *testing.T, op string, r childResult, mention string, within time.Duration) {
+	t.Helper()
+	t.Logf("%s: %s (%d ms)", op, r.Err, r.Millis)
+	switch {
+	case !r.Unavailable || r.NotFound:
+		t.Errorf("%s = %+v, want ErrUnavailable (and not ErrNotFound)", op, r)
+	case !strings.Contains(r.Err, mention):
+		t.Errorf("%s error %q does not say %q", op, r.Err, mention)
+	case !strings.Contains(r.Err, "REGKEY_KEYSTORE=file") && !strings.Contains(r.Err, "unlock"):
+		t.Errorf("%s error %q gives no hint what to do", op, r.Err)
+	case time.Duration(r.Millis)*time.Millisecond > within:
+		t.Errorf("%s took %d ms, want under %s", op, r.Millis, within)
+	}
+}
+
+func TestKeyringNoBus(t *testing.T) {
+	t.Parallel()
+	skipIfUserBus(t)
+	dir := t.TempDir()
+	for name, env := range map[string]map[string]string{
+		"Unset":      {"HOME": dir},
+		"Autolaunch": {"HOME": dir, "DBUS_SESSION_BUS_ADDRESS": "autolaunch:"},
+		"DeadSocket": {"HOME": dir, "DBUS_SESSION_BUS_ADDRESS": "unix:path=" + filepath.Join(dir, "gone", "bus")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			_, _, err := keystore.Open(context.Background(), keystore.Options{Backend: "os", Env: env})
+			r := childResult{Millis: time.Since(start).Milliseconds()}
+			if err != nil {
+				r.Err, r.Unavailable = err.Error(), errors.Is(err, auth.ErrUnavailable)
+			}
+			wantUnavailable(t, "Open", r, "bus", 100*time.Millisecond)
+
+			s, info, err := keystore.Open(context.Background(), keystore.Options{Env: env})
+			if err != nil || info.Backend != "file" || !strings.Contains(info.Reason, "bus") {
+				t.Fatalf("auto without a bus = %T %+v %v, want the file store and the reason", s, info, err)
+			}
+		})
+	}
+}
+
+// keyringChild starts a child on the os backend of k with the given call
+// timeout.
+func keyringChild(t *testing.T, k *testenv.Keyring, timeout time.Duration) *child {
+	return startChild(t, childSpec{backend: "os", name: uniqueName("regkey-bad"), dataDir: t.TempDir(), timeout: timeout, env: k.Env()})
+}
+
+func TestKeyringNoSecretService(t *testing.T) {
+	t.Parallel()
+	k := testenv.NewKeyring(t, testenv.KeyringOptions{NoSecretService: true})
+	c := keyringChild(t, k, 0)
+	wantUnavailable(t, "Get", c.do("get x.example.com"), "no Secret Service", prompt)
+	wantUnavailable(t, "Set", c.do("set x.example.com u p"), "no Secret Service", prompt)
+	if r := c.do("open"); r.Err != "" || r.Backend != "os" {
+		t.Errorf("explicit os backend: Open = %+v, want it to open (opening makes no round trip)", r)
+	}
+	auto := startChild(t, childSpec{dataDir: t.TempDir(), configDir: t.TempDir(), env: k.Env()})
+	if r := auto.do("open"); r.Err != "" || r.Backend != "file" || !strings.Contains(r.Reason, "no Secret Service") {
+		t.Errorf("auto on a bus without a Secret Service = %+v, want the file store and why", r)
+	}
+}
+
+func TestKeyringLocked(t *testing.T) {
+	t.Parallel()
+	k := testenv.NewKeyring(t, testenv.KeyringOptions{Locked: true})
+	c := keyringChild(t, k, 3*time.Second)
+	wantUnavailable(t, "Get", c.do("get x.example.com"), "locked", 4*time.Second)
+	wantUnavailable(t, "Set", c.do("set x.example.com u p"), "locked", 4*time.Second)
+}
+
+// TestKeyringKilledMidUse: the keyring and its bus die while a process is
+// using them; the next calls fail within seconds with a clear message.
+func TestKeyringKilledMidUse(t *testing.T) {
+	t.Parallel()
+	k := testenv.NewKeyring(t, testenv.KeyringOptions{})
+	c := keyringChild(t, k, 0)
+	if r := c.do("set x.example.com u p"); r.Err != "" {
+		t.Fatalf("Set before the kill: %s\n%s", r.Err, k.Logs())
+	}
+	if r := c.do("get x.example.com"); r.Err != "" || r.Secret != "p" {
+		t.Fatalf("Get before the kill = %+v", r)
+	}
+	k.Kill()
+	wantUnavailable(t, "Get", c.do("get x.example.com"), "D-Bus session bus", prompt)
+	wantUnavailable(t, "Set", c.do("set x.example.com u p2"), "D-Bus session bus", prompt)
+	wantUnavailable(t, "Delete", c.do("delete x.example.com"), "D-Bus session bus", prompt)
+}
+
+// TestKeyringHung: the Secret Service stops answering (SIGSTOP); calls give
+// up at the timeout with a clear message, and work again once it resumes.
+func TestKeyringHung(t *testing.T) {
+	t.Parallel()
+	k := testenv.NewKeyring(t, testenv.KeyringOptions{})
+	c := keyringChild(t, k, time.Second)
+	if r := c.do("set x.example.com u p"); r.Err != "" {
+		t.Fatalf("Set before the freeze: %s", r.Err)
+	}
+	if err := k.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	wantUnavailable(t, "Get", c.do("get x.example.com"), "did not answer within 1s", 2*time.Second)
+	wantUnavailable(t, "Set", c.do("set y.example.com u p"), "did not answer within 1s", 2*time.Second)
+	if err := k.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.do("get x.example.com"); r.Err != "" || r.Secret != "p" {
+		t.Errorf("Get after the keyring resumed = %+v", r)
+	}
+}
+
+func TestAutoPicksKeyring(t *testing.T) {
+	t.Parallel()
+	o := keyringOptions(t)
+	o.Backend = ""
+	start := time.Now()
+	_, info, err := keystore.Open(context.Background(), o)
+	if err != nil || info.Backend != "os" || !strings.Contains(info.Reason, "answered") {
+		t.Fatalf("auto with a working keyring = %+v, %v", info, err)
+	}
+	if d := time.Since(start); d > prompt {
+		t.Errorf("auto took %s", d)
+	}
+}

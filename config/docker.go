@@ -40,6 +40,7 @@ type AuthFile struct {
 	Original []byte
 
 	doc   *jsonDoc
+	base  []byte // the text parsed: Original, or "{}" for an empty file
 	model map[string]any
 }
 
@@ -91,7 +92,7 @@ func ParseAuthFile(path, target string, data []byte, exists bool, mode fs.FileMo
 	if err != nil {
 		return nil, fmt.Errorf("parsing %s: %w (regkey does not rewrite a file it cannot read: fix it, or move it aside)", path, err)
 	}
-	a.doc = doc
+	a.doc, a.base = doc, src
 	if err := decoder(src).Decode(&a.model); err != nil {
 		return nil, fmt.Errorf("parsing %s: %w", path, err)
 	}
@@ -202,9 +203,10 @@ func (a *AuthFile) Bytes() ([]byte, error) {
 	return a.doc.bytes(), nil
 }
 
-// Changed reports whether the content differs from what was read.
+// Changed reports whether an edit changed the document. A missing or
+// blank file that no edit touched is unchanged (and is not written).
 func (a *AuthFile) Changed() bool {
-	return !bytes.Equal(a.doc.src, a.Original)
+	return !bytes.Equal(a.doc.src, a.base)
 }
 
 // Save writes the edited content atomically over Target, keeping its mode

@@ -12,7 +12,7 @@ const (
 	UndoRestored = "restored" // the backup's bytes are back
 	UndoRemoved  = "removed"  // setup had created the file; it is gone
 	UndoSkipped  = "skipped"  // left alone; Reason says why
-	UndoGone     = "gone"     // setup had created the file and it is already gone
+	UndoGone     = "gone"     // the file is already gone and there is nothing to put back
 )
 
 // UndoResult says what undo did, or would do, with one file.
@@ -43,14 +43,17 @@ func (j *Journal) Undo(force, dryRun bool) ([]UndoResult, error) {
 		}
 		r.Current = cur
 		changed := !present || digest(cur) != e.Written
-		if !e.Existed && !present {
+		if !present && (!e.Existed || !exists(e.Backup)) {
+			// Created by setup and since removed, or both the file and its
+			// backup are gone (podman's runtime file lives on a tmpfs that a
+			// reboot empties): nothing to put back.
 			r.Action = UndoGone
 		} else if changed && !force {
 			r.Action, r.Reason = UndoSkipped, "changed since regkey setup wrote it; restoring would lose that change (use --force to restore anyway; the backup is "+orNone(e.Backup)+")"
 			out = append(out, r)
 			continue
 		}
-		if e.Existed {
+		if e.Existed && r.Action != UndoGone {
 			b, err := os.ReadFile(e.Backup)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("reading the backup of %s: %w", e.Path, err))

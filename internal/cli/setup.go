@@ -2,9 +2,10 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -16,140 +17,150 @@ import (
 // HelperName is the suffix docker and podman know regkey by.
 const HelperName = "regkey"
 
-// SetupOptions are the flags of `regkey setup`.
+// SetupOptions are the inputs of `regkey setup`.
 type SetupOptions struct {
-	DryRun   bool
-	TakeOver bool
+	IO    IOStreams
+	Env   config.Env
+	Paths config.Paths
+	// Keystore opens the static keystore.
+	Keystore func(context.Context) (keystore.Store, keystore.Info, error)
+	// Route names the provider that serves a registry ("" for the keystore)
+	// and lists the hosts the settings' rules name exactly; nil means no
+	// providers.
+	Route func(auth.Key) (string, error)
+	// RuleHosts are the hosts named exactly by the settings' rules.
+	RuleHosts func() ([]string, error)
+	// LookPath finds a program on the user's PATH.
+	LookPath func(string) (string, error)
+	// Helper runs another docker-credential-NAME helper (for --take-over).
+	Helper helperRunner
+	// GOOS and UID select podman's runtime auth file.
+	GOOS string
+	UID  int
+
+	DryRun         bool
+	TakeOver       bool
+	Undo           bool
+	Force          bool
+	Docker         bool
+	Podman         bool
+	RegistriesConf bool
 }
 
-func init() { subcommands = append(subcommands, newSetupCmd) }
+func init() {
+	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdSetup(f, nil) })
+}
 
-func newSetupCmd(f *Factory) *cobra.Command {
-	opts := &SetupOptions{}
+// NewCmdSetup builds `regkey setup`. runF replaces setupRun in tests.
+func NewCmdSetup(f *Factory, runF func(context.Context, *SetupOptions) error) *cobra.Command {
+	opts := &SetupOptions{
+		IO: f.IO, Env: f.Env, Paths: f.Paths, Keystore: f.Keystore,
+		Route: routeFunc(f), RuleHosts: ruleHostsFunc(f),
+		LookPath: func(name string) (string, error) { return lookPath(f.Env, name) },
+		Helper:   execHelper{env: f.Env},
+		GOOS:     runtime.GOOS, UID: os.Getuid(),
+	}
 	cmd := &cobra.Command{
 		Use:   "setup",
-		Short: "Make regkey docker's credential store, moving plaintext logins into the keystore",
-		Long: `setup sets credsStore to "regkey" in docker's config.json, keeping every
-other key. Plaintext secrets in "auths" are first stored in regkey's keystore,
-read back and compared, and only then removed from the file. The original file
-is kept beside it as config.json.regkey-backup (once, on the first change).
+		Short: "Make docker, podman, skopeo and buildah get registry credentials from regkey",
+		Long: `setup points docker and podman (and skopeo, buildah, crane, oras, which read
+the same files) at docker-credential-regkey, and moves plaintext logins out of
+their config files into regkey's keystore.
 
-A config.json that does not parse is refused and left untouched. If credsStore
-names another helper, setup changes nothing unless --take-over is given
-(credentials held by that helper stay there).`,
+Docker ($DOCKER_CONFIG/config.json, else ~/.docker/config.json): credsStore
+becomes "regkey", so that every later docker login lands in the keystore, and
+each registry regkey serves gets a credHelpers entry (Docker Hub under both
+https://index.docker.io/v1/ and docker.io).
+
+Podman, skopeo, buildah ignore credsStore: each registry regkey serves gets a
+credHelpers entry in $REGISTRY_AUTH_FILE, else the persistent
+${XDG_CONFIG_HOME:-~/.config}/containers/auth.json. With --registries-conf,
+regkey is also put first in podman's credential-helpers (a drop-in,
+~/.config/containers/registries.conf.d/zz-regkey.conf, that keeps the list in
+effect), so that registries logged into later work too; every podman pull
+then asks regkey, and fails if regkey is removed without setup --undo.
+
+Every plaintext secret in these files (auths "auth", "identitytoken") is
+stored in the keystore, read back and compared, and only then removed. A
+secret already in the keystore is not stored again; one that differs from
+the keystore's copy stops setup with nothing changed.
+
+Entries naming other helpers (credHelpers, credsStore) stay unless
+--take-over is given; with it, their credentials are copied into the keystore
+where the helper answers.
+
+Files are edited in place: every key regkey does not own keeps its bytes,
+order and indentation; mode, owner and symlinks are kept; writes are atomic;
+the first change of a file keeps a copy beside it (NAME.regkey-backup). A
+file that does not parse is refused and left untouched. --dry-run prints a
+diff (secrets redacted) and changes nothing. A second run changes nothing.
+--undo puts back every file as it was before the first setup.
+
+By default setup wires what is installed or configured; --docker and
+--podman limit it.`,
 		Example: `  regkey setup
-  regkey setup --dry-run`,
+  regkey setup --dry-run
+  regkey setup --podman --registries-conf
+  regkey setup --take-over
+  regkey setup --undo`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return setupRun(cmd.Context(), f, opts)
+			if opts.Undo && (opts.TakeOver || opts.RegistriesConf || opts.Docker || opts.Podman) {
+				return usageErrorf("--undo takes no other flag than --dry-run and --force")
+			}
+			if opts.Force && !opts.Undo {
+				return usageErrorf("--force goes with --undo")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			if opts.Undo {
+				return setupUndo(cmd.Context(), opts)
+			}
+			return setupRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "say what would change and change nothing")
-	cmd.Flags().BoolVar(&opts.TakeOver, "take-over", false, "replace a credsStore that names another helper")
+	fl := cmd.Flags()
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print what would change, as a diff, and change nothing")
+	fl.BoolVar(&opts.TakeOver, "take-over", false, "replace credsStore and credHelpers entries that name other helpers")
+	fl.BoolVar(&opts.Docker, "docker", false, "wire docker (by default: whatever is installed or configured)")
+	fl.BoolVar(&opts.Podman, "podman", false, "wire podman, skopeo and buildah (by default: whatever is installed or configured)")
+	fl.BoolVar(&opts.RegistriesConf, "registries-conf", false, "also put regkey first in podman's credential-helpers, for every registry")
+	fl.BoolVar(&opts.Undo, "undo", false, "restore every file setup changed as it was before the first setup")
+	fl.BoolVar(&opts.Force, "force", false, "with --undo: restore files changed since setup too")
 	return cmd
 }
 
-func setupRun(ctx context.Context, f *Factory, opts *SetupOptions) error {
-	path := f.Paths.DockerConfig
-	d, err := config.ReadDockerFile(path)
-	if err != nil {
-		return withHint(err, "fix the file by hand, or move it aside and run `regkey setup` again")
-	}
-	plain, err := d.PlainAuths()
-	if err != nil {
-		return withHint(err, "fix the file by hand, or move it aside and run `regkey setup` again")
-	}
-	current := d.CredsStore()
-	if current != "" && current != HelperName && !opts.TakeOver {
-		return withHint(fmt.Errorf("%s: credsStore is %q; leaving it unchanged", path, current),
-			"run `regkey setup --take-over` to make regkey the store (logins kept by docker-credential-"+current+" stay there)")
-	}
-	if current == HelperName && len(plain) == 0 {
-		fmt.Fprintf(f.IO.Out, "docker (%s): already uses regkey; nothing to change\n", path)
+// journalPath is where setup records the files it changed.
+func journalPath(p config.Paths) string { return filepath.Join(p.DataDir, "setup-journal.json") }
+
+// lockPath serialises setups of one user.
+func lockPath(p config.Paths) string { return filepath.Join(p.DataDir, "setup.lock") }
+
+// setupRun wires the selected clients; see the command's help.
+func setupRun(ctx context.Context, opts *SetupOptions) error {
+	sel := selectClients(opts)
+	if !sel.docker && !sel.podman {
+		fmt.Fprintln(opts.IO.Out, "Neither docker nor podman, skopeo or buildah is installed or configured: nothing to wire.")
+		fmt.Fprintln(opts.IO.Out, "Run `regkey setup --docker` or `regkey setup --podman` to wire them anyway.")
 		return nil
+	}
+	if !opts.DryRun {
+		unlock, err := config.Lock(ctx, lockPath(opts.Paths))
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	p, err := planSetup(ctx, opts, sel)
+	if err != nil {
+		return err
 	}
 	if opts.DryRun {
-		for _, a := range plain {
-			fmt.Fprintf(f.IO.Out, "would move the plaintext login for %s into the keystore\n", a.Key)
-		}
-		if current != HelperName {
-			fmt.Fprintf(f.IO.Out, "would set credsStore to %q in %s\n", HelperName, path)
-		}
-		return nil
+		return p.printDryRun(opts.IO.Out)
 	}
-	var store keystore.Store
-	if len(plain) > 0 {
-		s, info, err := f.Keystore(ctx)
-		if err != nil {
-			return fmt.Errorf("%s holds %d plaintext login(s) and the keystore cannot be opened, so docker's config was left untouched: %w", path, len(plain), err)
-		}
-		store = s
-		for _, a := range plain {
-			if err := migrate(ctx, store, a); err != nil {
-				return fmt.Errorf("moving the login for %s into the %s keystore: %w (docker's config was left untouched)", a.Key, info.Backend, err)
-			}
-			if err := d.ClearSecret(a.Key); err != nil {
-				return err
-			}
-			fmt.Fprintf(f.IO.ErrOut, "moved the plaintext login for %s into the %s keystore\n", a.Key, info.Backend)
-		}
-	}
-	if err := backupOnce(d); err != nil {
+	if err := p.migrate(ctx); err != nil {
 		return err
 	}
-	d.SetCredsStore(HelperName)
-	if err := d.Save(); err != nil {
-		return err
-	}
-	fmt.Fprintf(f.IO.Out, "docker (%s): credsStore set to %q\n", path, HelperName)
-	return nil
-}
-
-// migrate stores a plaintext login in the keystore and reads it back; it
-// succeeds only when the keystore returns exactly what was stored.
-func migrate(ctx context.Context, store keystore.Store, a config.PlainAuth) error {
-	c := auth.Credential{Username: a.Username, Secret: a.Password}
-	if a.IdentityToken != "" {
-		c = auth.Credential{Username: auth.TokenUsername, Secret: a.IdentityToken}
-	}
-	if old, err := store.Get(ctx, a.Key); err == nil && old == c {
-		return nil // migrated before
-	} else if err != nil && !errors.Is(err, auth.ErrNotFound) {
-		return err
-	}
-	if err := store.Set(ctx, a.Key, c); err != nil {
-		return err
-	}
-	back, err := store.Get(ctx, a.Key)
-	if err != nil {
-		return fmt.Errorf("reading it back: %w", err)
-	}
-	if back != c {
-		return errors.New("the keystore returned a different credential than was stored")
-	}
-	return nil
-}
-
-// backupOnce copies the original file beside it the first time regkey
-// changes it, so the user can always go back to what they had.
-func backupOnce(d *config.DockerFile) error {
-	if !d.Exists {
-		return nil
-	}
-	target, err := config.ResolveSymlinks(d.Path)
-	if err != nil {
-		return err
-	}
-	backup := target + ".regkey-backup"
-	if _, err := os.Lstat(backup); err == nil {
-		return nil
-	}
-	fi, err := os.Stat(target)
-	if err != nil {
-		return err
-	}
-	if err := config.WriteFileAtomic(backup, d.Original, fi.Mode().Perm()&0o600); err != nil {
-		return fmt.Errorf("backing up %s: %w", d.Path, err)
-	}
-	return nil
+	return p.apply(opts)
 }

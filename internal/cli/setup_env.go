@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/providers"
+	"github.com/regkey/regkey/providers/builtin"
+)
+
+// clientSel is which clients setup wires.
+type clientSel struct{ docker, podman bool }
+
+// dockerConfigReaders are programs that read docker's config.json; any of
+// them installed makes the docker config worth wiring.
+var dockerConfigReaders = []string{"docker", "crane", "oras", "regctl", "ko", "cosign", "nerdctl", "buildctl", "helm"}
+
+// podmanPrograms read the containers auth files and registries.conf.
+var podmanPrograms = []string{"podman", "skopeo", "buildah"}
+
+// selectClients applies --docker/--podman, else detects what is installed
+// or configured.
+func selectClients(opts *SetupOptions) clientSel {
+	if opts.Docker || opts.Podman || opts.RegistriesConf {
+		return clientSel{docker: opts.Docker, podman: opts.Podman || opts.RegistriesConf}
+	}
+	var s clientSel
+	s.docker = opts.Env.Get("DOCKER_CONFIG") != "" || exists(opts.Paths.DockerConfig) || anyInstalled(opts, dockerConfigReaders)
+	pod := config.PodmanAuthFor(opts.Env, opts.GOOS, opts.UID)
+	s.podman = pod.Explicit != "" || anyInstalled(opts, podmanPrograms)
+	for _, f := range pod.OwnFiles() {
+		s.podman = s.podman || exists(f)
+	}
+	return s
+}
+
+func anyInstalled(opts *SetupOptions, names []string) bool {
+	if opts.LookPath == nil {
+		return false
+	}
+	for _, n := range names {
+		if _, err := opts.LookPath(n); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// lookPath finds an executable named name in env's PATH (not the process's:
+// regkey may be run with another environment than its own).
+func lookPath(env config.Env, name string) (string, error) {
+	for _, dir := range filepath.SplitList(env.Get("PATH")) {
+		if dir == "" || !filepath.IsAbs(dir) {
+			continue // never the current directory
+		}
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", &fs.PathError{Op: "lookpath", Path: name, Err: errors.New("not found on PATH")}
+}
+
+// routerOnce builds the provider router from the settings once per Factory.
+func routerOnce(f *Factory) func() (*providers.Router, error) {
+	return sync.OnceValues(func() (*providers.Router, error) {
+		s, err := f.Settings()
+		if err != nil {
+			return nil, err
+		}
+		return builtin.NewRouter(f.Env, s.Registries)
+	})
+}
+
+// routeFunc returns the provider that serves a key, "" for the keystore.
+func routeFunc(f *Factory) func(auth.Key) (string, error) {
+	router := routerOnce(f)
+	return func(k auth.Key) (string, error) {
+		r, err := router()
+		if err != nil {
+			return "", err
+		}
+		route, err := r.Route(k)
+		if err != nil || route.Static() {
+			return "", err
+		}
+		return route.Name, nil
+	}
+}
+
+// ruleHostsFunc returns the hosts the settings' rules name exactly (globs
+// name no host setup could wire).
+func ruleHostsFunc(f *Factory) func() ([]string, error) {
+	return func() ([]string, error) {
+		s, err := f.Settings()
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, r := range s.Registries {
+			if strings.Contains(r.Match, "*") {
+				continue
+			}
+			if k, err := auth.ParseKey(r.Match); err == nil && k.Path == "" && !k.Opaque {
+				out = append(out, k.Host)
+			}
+		}
+		return out, nil
+	}
+}

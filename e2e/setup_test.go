@@ -1,0 +1,205 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/regkey/regkey/internal/testenv"
+)
+
+// plaintextDockerConfig is a config.json as `docker login` leaves it without
+// a helper (a plaintext "auth"), plus keys docker itself would drop.
+func plaintextDockerConfig(r *testenv.Registry) string {
+	basic := base64.StdEncoding.EncodeToString([]byte(r.User + ":" + r.Password))
+	return fmt.Sprintf("{\n\t\"auths\": {\n\t\t%q: {\n\t\t\t\"auth\": %q\n\t\t}\n\t},\n"+
+		"\t\"psFormat\": \"table {{.ID}}\\t{{.Names}}\",\n\t\"x-desktop-private\": {\"keep\": [1, 2]}\n}\n", r.Host, basic)
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func gets(calls []testenv.HelperCall, host string) int { return testenv.CountCalls(calls, "get", host) }
+
+// TestSetupMigratesThenDockerAndSkopeoUseRegkey: a user logged in with
+// docker (plaintext in config.json); after `regkey setup` the secret is in
+// the keystore only, and docker and skopeo (pull and push) reach the
+// registry through regkey. A second setup changes nothing; --undo puts the
+// file back byte for byte.
+func TestSetupMigratesThenDockerAndSkopeoUseRegkey(t *testing.T) {
+	t.Parallel()
+	testenv.RequireProgram(t, "docker")
+	testenv.RequireProgram(t, "skopeo")
+	r := testenv.BasicRegistry(t)
+	img := testenv.NewImage(t, "v1")
+	ref := r.Push(t, img, "test/hello:v1")
+	c := newClient(t, backends[0])
+	c.Unsetenv("REGISTRY_AUTH_FILE") // podman's own default files
+	original := plaintextDockerConfig(r)
+	if err := os.WriteFile(c.DockerConfigFile(), []byte(original), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	persistent := filepath.Join(c.Home, ".config", "containers", "auth.json")
+
+	c.MustRun(t, nil, "docker", "manifest", "inspect", "--insecure", ref)
+	c.MustRun(t, nil, "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+	if calls := c.HelperCalls(t); len(calls) != 0 {
+		t.Fatalf("before setup regkey was called: %v", calls)
+	}
+
+	c.MustRun(t, nil, "regkey", "setup")
+	cfg := readFile(t, c.DockerConfigFile())
+	basic := base64.StdEncoding.EncodeToString([]byte(r.User + ":" + r.Password))
+	for _, want := range []string{`"credsStore": "regkey"`, `"x-desktop-private": {"keep": [1, 2]}`, `"psFormat": "table {{.ID}}\t{{.Names}}"`, `"` + r.Host + `": {}`} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("config.json lacks %s:\n%s", want, cfg)
+		}
+	}
+	if strings.Contains(cfg, basic) {
+		t.Errorf("the plaintext secret is still in config.json")
+	}
+	if fi, _ := os.Stat(c.DockerConfigFile()); fi.Mode().Perm() != 0o640 {
+		t.Errorf("config.json mode = %v, want 0640 kept", fi.Mode().Perm())
+	}
+	if readFile(t, c.DockerConfigFile()+".regkey-backup") != original {
+		t.Errorf("backup differs from the original")
+	}
+	if !strings.Contains(readFile(t, persistent), `"`+r.Host+`": "regkey"`) {
+		t.Errorf("podman's persistent auth.json not wired:\n%s", readFile(t, persistent))
+	}
+	list := c.MustRun(t, nil, "regkey", "list")
+	if !strings.Contains(list.Stdout, r.Host) || !strings.Contains(list.Stdout, r.User) {
+		t.Errorf("regkey list after setup:\n%s", list.Stdout)
+	}
+
+	c.ResetHelperCalls(t)
+	c.MustRun(t, nil, "docker", "manifest", "inspect", "--insecure", ref)
+	if gets(c.HelperCalls(t), r.Host) == 0 {
+		t.Errorf("docker did not ask regkey: %v", c.HelperCalls(t))
+	}
+	c.ResetHelperCalls(t)
+	pushed := "docker://" + r.Host + "/test/pushed:v1"
+	c.MustRun(t, nil, "skopeo", "copy", "--quiet", "--dest-tls-verify=false", "oci:"+img.Dir+":"+img.Tag, pushed)
+	c.MustRun(t, nil, "skopeo", "inspect", "--tls-verify=false", pushed)
+	if gets(c.HelperCalls(t), r.Host) == 0 {
+		t.Errorf("skopeo did not ask regkey: %v", c.HelperCalls(t))
+	}
+
+	before, beforeAuth := readFile(t, c.DockerConfigFile()), readFile(t, persistent)
+	res := c.MustRun(t, nil, "regkey", "setup")
+	if !strings.Contains(res.Stdout, "nothing to change") {
+		t.Errorf("second setup said:\n%s", res.Stdout)
+	}
+	if readFile(t, c.DockerConfigFile()) != before || readFile(t, persistent) != beforeAuth {
+		t.Errorf("second setup changed a file")
+	}
+
+	c.MustRun(t, nil, "regkey", "setup", "--undo")
+	if got := readFile(t, c.DockerConfigFile()); got != original {
+		t.Errorf("after undo config.json =\n%s\nwant the original\n%s", got, original)
+	}
+	if fi, _ := os.Stat(c.DockerConfigFile()); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode after undo = %v", fi.Mode().Perm())
+	}
+	for _, gone := range []string{persistent, c.DockerConfigFile() + ".regkey-backup"} {
+		if _, err := os.Stat(gone); !os.IsNotExist(err) {
+			t.Errorf("%s still exists after undo", gone)
+		}
+	}
+	c.ResetHelperCalls(t)
+	c.MustRun(t, nil, "docker", "manifest", "inspect", "--insecure", ref)
+	if calls := c.HelperCalls(t); len(calls) != 0 {
+		t.Errorf("after undo regkey was called: %v", calls)
+	}
+}
+
+// TestSetupRegistriesConfCoversLaterLogins: with --registries-conf, a
+// registry logged into with docker after setup works for skopeo at once.
+func TestSetupRegistriesConfCoversLaterLogins(t *testing.T) {
+	t.Parallel()
+	testenv.RequireProgram(t, "docker")
+	testenv.RequireProgram(t, "skopeo")
+	r := testenv.BasicRegistry(t)
+	img := testenv.NewImage(t, "v1")
+	c := newClient(t, backends[0])
+	c.MustRun(t, nil, "regkey", "setup", "--docker", "--podman", "--registries-conf")
+	dropIn := filepath.Join(c.Home, ".config", "containers", "registries.conf.d", "zz-regkey.conf")
+	if !strings.Contains(readFile(t, dropIn), `credential-helpers = ["regkey", "containers-auth.json"]`) {
+		t.Errorf("drop-in:\n%s", readFile(t, dropIn))
+	}
+
+	c.MustRun(t, []byte(r.Password+"\n"), "docker", "login", "-u", r.User, "--password-stdin", r.Host)
+	assertNoPlaintext(t, c, r.Password)
+	c.ResetHelperCalls(t)
+	ref := "docker://" + r.Host + "/test/later:v1"
+	c.MustRun(t, nil, "skopeo", "copy", "--quiet", "--dest-tls-verify=false", "oci:"+img.Dir+":"+img.Tag, ref)
+	if gets(c.HelperCalls(t), r.Host) == 0 {
+		t.Errorf("skopeo did not ask regkey: %v", c.HelperCalls(t))
+	}
+
+	// docker login rewrote config.json after setup: undo keeps it unless forced.
+	res := c.Run(t, nil, "regkey", "setup", "--undo")
+	if res.ExitCode != 1 || !strings.Contains(res.Stderr, "changed since regkey setup wrote it") {
+		t.Errorf("undo after a later docker login: exit %d\n%s", res.ExitCode, res.Stderr)
+	}
+	if _, err := os.Stat(dropIn); !os.IsNotExist(err) {
+		t.Errorf("drop-in still there after undo")
+	}
+	c.MustRun(t, nil, "regkey", "setup", "--undo", "--force")
+	if _, err := os.Stat(c.DockerConfigFile()); !os.IsNotExist(err) {
+		t.Errorf("config.json, which setup created, is still there after a forced undo")
+	}
+}
+
+// TestSetupConcurrent: eight setups at once over the same files leave
+// exactly what one leaves, and one undo restores the original bytes.
+func TestSetupConcurrent(t *testing.T) {
+	t.Parallel()
+	r := testenv.BasicRegistry(t)
+	c := newClient(t, backends[0])
+	original := plaintextDockerConfig(r)
+	if err := os.WriteFile(c.DockerConfigFile(), []byte(original), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	results := make([]testenv.Result, 8)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = c.Run(t, nil, "regkey", "setup", "--docker", "--podman")
+		}()
+	}
+	wg.Wait()
+	for i, res := range results {
+		if res.ExitCode != 0 {
+			t.Errorf("setup %d: exit %d\n%s%s", i, res.ExitCode, res.Stdout, res.Stderr)
+		}
+	}
+	after := readFile(t, c.DockerConfigFile())
+	if !strings.Contains(after, `"credsStore": "regkey"`) || strings.Contains(after, `"auth":`) {
+		t.Errorf("config.json after concurrent setups:\n%s", after)
+	}
+	matches, _ := filepath.Glob(c.DockerConfigFile() + "*")
+	if len(matches) != 2 {
+		t.Errorf("files beside config.json: %v, want it and one backup", matches)
+	}
+	res := c.MustRun(t, nil, "regkey", "setup")
+	if !strings.Contains(res.Stdout, "nothing to change") {
+		t.Errorf("setup after the concurrent ones:\n%s", res.Stdout)
+	}
+	c.MustRun(t, nil, "regkey", "setup", "--undo")
+	if got := readFile(t, c.DockerConfigFile()); got != original {
+		t.Errorf("after undo:\n%s\nwant\n%s", got, original)
+	}
+}

@@ -118,12 +118,3 @@ func TestFileBadEnvKey(t *testing.T) {
 		t.Errorf("error quotes the key: %v", err)
 	}
 }
-
-func TestFileTooLarge(t *testing.T) {
-	t.Parallel()
-	s := openStore(t, fileOptions(t, nil))
-	err := s.Set(context.Background(), "big.example.com", auth.Credential{Username: "u", Secret: strings.Repeat("x", 70<<10)})
-	if !errors.Is(err, keystore.ErrTooLarge) {
-		t.Fatalf("Set of a 70 KiB secret = %v, want ErrTooLarge", err)
-	}
-}

@@ -132,3 +132,36 @@ func TestKeyringThirtyProcesses(t *testing.T) {
 	}
 	storeFromProcesses(t, childSpec{backend: "os", name: service, dataDir: o.DataDir, env: o.Env}, verify)
 }
+
+// TestKeyringCorruptIndex: a damaged index is reported, never rewritten, and
+// no keyring item is created while it is damaged.
+func TestKeyringCorruptIndex(t *testing.T) {
+	t.Parallel()
+	o := keyringOptions(t)
+	service := uniqueName("regkey-test")
+	t.Cleanup(func() { keystore.DeleteKeyringService(service) })
+	s, err := keystore.OpenNamed(o, service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	index := filepath.Join(o.DataDir, "keyring-index.json")
+	if err := os.WriteFile(index, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.List(ctx); !errors.Is(err, keystore.ErrCorrupt) || !strings.Contains(err.Error(), index) {
+		t.Errorf("List = %v, want ErrCorrupt naming %s", err, index)
+	}
+	if err := s.Set(ctx, "x.example.com", auth.Credential{Username: "u", Secret: "p"}); !errors.Is(err, keystore.ErrCorrupt) {
+		t.Errorf("Set = %v, want ErrCorrupt", err)
+	}
+	if _, err := s.Get(ctx, "x.example.com"); !errors.Is(err, auth.ErrNotFound) {
+		t.Errorf("Get after the refused Set = %v, want ErrNotFound", err)
+	}
+	if b, _ := os.ReadFile(index); string(b) != "{not json" {
+		t.Errorf("index was rewritten: %q", b)
+	}
+}

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) keystore.Store) {
 		{"ListExactKeys", testListExactKeys},
 		{"Secrets", testSecrets},
 		{"InvalidKey", testInvalidKey},
+		{"TooLarge", testTooLarge},
 		{"CanceledContext", testCanceledContext},
 		{"ConcurrentOneKey", testConcurrentOneKey},
 	}
@@ -201,6 +202,16 @@ func testInvalidKey(t *testing.T, s keystore.Store) {
 	}
 	if m := mustList(t, s); len(m) != 0 {
 		t.Errorf("List after invalid Set = %v, want empty", m)
+	}
+}
+
+func testTooLarge(t *testing.T, s keystore.Store) {
+	big := auth.Credential{Username: "u", Secret: strings.Repeat("x", 70<<10)}
+	if err := s.Set(ctx(t), "big.example.com", big); !errors.Is(err, keystore.ErrTooLarge) {
+		t.Errorf("Set of a 70 KiB secret = %v, want keystore.ErrTooLarge", err)
+	}
+	if m := mustList(t, s); len(m) != 0 {
+		t.Errorf("List after a refused Set = %v, want empty", m)
 	}
 }
 

@@ -146,7 +146,7 @@ func (c *Cache) refresh(ctx context.Context, p providers.Provider, k auth.Key, k
 		return t.Credential, t.Expires, nil
 	}
 	e := Entry{
-		Key: key, Provider: p.Name(), Username: t.Username, Secret: t.Secret,
+		Key: key, Provider: p.Name(), Host: k.Host, Username: t.Username, Secret: t.Secret,
 		Expires: t.Expires, Obtained: obtained,
 	}
 	if err := writeEntry(path, e); err != nil {

@@ -21,6 +21,11 @@ type Entry struct {
 	Key string `json:"key"`
 	// Provider is the provider's name, for `regkey status`.
 	Provider string `json:"provider"`
+	// Host is the registry host the token was last obtained for (empty in
+	// entries written before it was recorded). Tokens are shared by every
+	// host with the same Key; `regkey refresh` uses it to find the hosts
+	// it should renew.
+	Host string `json:"host,omitempty"`
 	// Username and Secret are the credential.
 	Username string `json:"username"`
 	Secret   string `json:"secret"`

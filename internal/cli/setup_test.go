@@ -1,0 +1,395 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/keystore"
+)
+
+// setupEnv is a private home for one setup test.
+type setupEnv struct {
+	opts   *SetupOptions
+	store  keystore.Store
+	out    *bytes.Buffer
+	errOut *bytes.Buffer
+	home   string
+}
+
+func newSetupEnv(t *testing.T, installed ...string) *setupEnv {
+	t.Helper()
+	home := t.TempDir()
+	env := config.Env{"HOME": home, "XDG_RUNTIME_DIR": filepath.Join(home, "run"), "PATH": "/nonexistent"}
+	s := &setupEnv{store: keystore.NewMemory(), out: &bytes.Buffer{}, errOut: &bytes.Buffer{}, home: home}
+	s.opts = &SetupOptions{
+		IO:    IOStreams{In: strings.NewReader(""), Out: s.out, ErrOut: s.errOut},
+		Env:   env,
+		Paths: config.PathsFor(env),
+		Keystore: func(context.Context) (keystore.Store, keystore.Info, error) {
+			return s.store, keystore.Info{Backend: "memory"}, nil
+		},
+		LookPath: func(name string) (string, error) {
+			for _, n := range installed {
+				if n == name {
+					return "/usr/bin/" + n, nil
+				}
+			}
+			return "", fs.ErrNotExist
+		},
+		GOOS: "linux", UID: 1000,
+	}
+	return s
+}
+
+func (s *setupEnv) docker() string { return s.opts.Paths.DockerConfig }
+
+func (s *setupEnv) write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *setupEnv) read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+const plainConfig = `{"auths":{"127.0.0.1:5000":{"auth":"YWxpY2U6czNjcmV0"},"t.example":{"identitytoken":"rt-1"}}}`
+
+func TestNewCmdSetupFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args    []string
+		want    SetupOptions
+		wantErr string
+	}{
+		{args: nil},
+		{args: []string{"--dry-run", "--take-over"}, want: SetupOptions{DryRun: true, TakeOver: true}},
+		{args: []string{"--podman", "--registries-conf"}, want: SetupOptions{Podman: true, RegistriesConf: true}},
+		{args: []string{"--undo", "--force"}, want: SetupOptions{Undo: true, Force: true}},
+		{args: []string{"--undo", "--docker"}, wantErr: "--undo takes no other flag"},
+		{args: []string{"--force"}, wantErr: "--force goes with --undo"},
+		{args: []string{"extra"}, wantErr: "unknown command"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			f := NewFactory(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, config.Env{"HOME": t.TempDir()})
+			var got *SetupOptions
+			cmd := NewCmdSetup(f, func(_ context.Context, o *SetupOptions) error { got = o; return nil })
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			flags := SetupOptions{DryRun: got.DryRun, TakeOver: got.TakeOver, Undo: got.Undo, Force: got.Force,
+				Docker: got.Docker, Podman: got.Podman, RegistriesConf: got.RegistriesConf}
+			if diff := cmp.Diff(tc.want, flags, cmp.AllowUnexported(SetupOptions{}), cmpIgnoreFuncs); diff != "" {
+				t.Errorf("options (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+var cmpIgnoreFuncs = cmp.FilterPath(func(p cmp.Path) bool {
+	switch p.Last().String() {
+	case ".IO", ".Env", ".Paths", ".Keystore", ".Route", ".RuleHosts", ".LookPath", ".Helper":
+		return true
+	}
+	return false
+}, cmp.Ignore())
+
+func TestSetupMigratesPlaintextAndIsIdempotent(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "docker")
+	s.write(t, s.docker(), plainConfig)
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatalf("%v\n%s", err, s.errOut)
+	}
+	want := map[string]auth.Credential{
+		"127.0.0.1:5000": {Username: "alice", Secret: "s3cret"},
+		"t.example":      {Username: auth.TokenUsername, Secret: "rt-1"},
+	}
+	if diff := cmp.Diff(want, s.store.(*keystore.Memory).Snapshot()); diff != "" {
+		t.Errorf("keystore (-want +got):\n%s", diff)
+	}
+	got := s.read(t, s.docker())
+	wantFile := `{"auths":{"127.0.0.1:5000":{},"t.example":{}},"credsStore":"regkey","credHelpers":{"127.0.0.1:5000":"regkey","t.example":"regkey"}}`
+	if got != wantFile {
+		t.Errorf("config.json =\n%s\nwant\n%s", got, wantFile)
+	}
+	if _, err := os.Stat(filepath.Join(s.home, ".config", "containers")); !os.IsNotExist(err) {
+		t.Errorf("podman is not installed, yet its files were created")
+	}
+	s.out.Reset()
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if s.read(t, s.docker()) != got || !strings.Contains(s.out.String(), "nothing to change") {
+		t.Errorf("second run: %s", s.out)
+	}
+}
+
+func TestSetupFreshMachine(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "docker", "podman")
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.read(t, s.docker()); got != "{\n\t\"credsStore\": \"regkey\"\n}\n" {
+		t.Errorf("new config.json = %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(s.home, ".config", "containers", "auth.json")); !os.IsNotExist(err) {
+		t.Errorf("an empty podman auth.json was created for no registry")
+	}
+	if err := setupUndo(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Dir(s.docker())); !os.IsNotExist(err) {
+		t.Errorf("undo left %s", filepath.Dir(s.docker()))
+	}
+}
+
+func TestSetupNothingInstalled(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t)
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.out.String(), "nothing to wire") {
+		t.Errorf("output: %s", s.out)
+	}
+	if entries, _ := os.ReadDir(s.home); len(entries) != 0 {
+		t.Errorf("files created: %v", entries)
+	}
+}
+
+// failingStore wraps a Store and breaks one method.
+type failingStore struct {
+	keystore.Store
+	setErr error
+	lie    bool // Get returns another credential
+}
+
+func (f *failingStore) Set(ctx context.Context, k string, c auth.Credential) error {
+	if f.setErr != nil {
+		return f.setErr
+	}
+	return f.Store.Set(ctx, k, c)
+}
+
+func (f *failingStore) Get(ctx context.Context, k string) (auth.Credential, error) {
+	c, err := f.Store.Get(ctx, k)
+	if err == nil && f.lie {
+		c.Secret += "x"
+	}
+	return c, err
+}
+
+func TestSetupLeavesFilesUntouchedOnFailure(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		content string
+		prepare func(s *setupEnv)
+		wantErr string
+	}{
+		{name: "malformed", content: `{"auths":{`, wantErr: "parsing"},
+		{name: "store fails", content: plainConfig, wantErr: "keyring is locked",
+			prepare: func(s *setupEnv) { s.store = &failingStore{Store: keystore.NewMemory(), setErr: errors.New("keyring is locked")} }},
+		{name: "read back differs", content: plainConfig, wantErr: "returned another credential",
+			prepare: func(s *setupEnv) {
+				m := keystore.NewMemory()
+				s.store = &failingStore{Store: m}
+				s.opts.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
+					return &lyingAfterSet{failingStore: failingStore{Store: m}}, keystore.Info{Backend: "memory"}, nil
+				}
+			}},
+		{name: "keystore holds another credential", content: plainConfig, wantErr: "already holds another credential",
+			prepare: func(s *setupEnv) {
+				_ = s.store.Set(context.Background(), "127.0.0.1:5000", auth.Credential{Username: "alice", Secret: "newer"})
+			}},
+		{name: "keystore cannot be opened", content: plainConfig, wantErr: "cannot be opened",
+			prepare: func(s *setupEnv) {
+				s.opts.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
+					return nil, keystore.Info{}, fmt.Errorf("no D-Bus: %w", auth.ErrUnavailable)
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSetupEnv(t, "docker", "podman")
+			if tc.prepare != nil {
+				tc.prepare(s)
+			}
+			s.write(t, s.docker(), tc.content)
+			err := setupRun(context.Background(), s.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tc.wantErr)
+			}
+			if tc.name == "malformed" && !strings.Contains(err.Error(), s.docker()) {
+				t.Errorf("error does not name the file: %v", err)
+			}
+			if got := s.read(t, s.docker()); got != tc.content {
+				t.Errorf("config.json changed to %s", got)
+			}
+			if entries, _ := os.ReadDir(filepath.Dir(s.docker())); len(entries) != 1 {
+				t.Errorf("files beside config.json: %v", entries)
+			}
+		})
+	}
+}
+
+// lyingAfterSet returns another credential once one was stored.
+type lyingAfterSet struct{ failingStore }
+
+func (l *lyingAfterSet) Set(ctx context.Context, k string, c auth.Credential) error {
+	l.lie = true
+	return l.failingStore.Set(ctx, k, c)
+}
+
+func TestSetupDryRunChangesNothing(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "docker", "podman")
+	s.write(t, s.docker(), plainConfig)
+	s.opts.DryRun = true
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	out := s.out.String()
+	for _, want := range []string{
+		"--- " + s.docker(), `"credsStore":"regkey"`, `"auth":"<redacted>"`,
+		"would move the login for 127.0.0.1:5000",
+		"--- /dev/null\n+++ " + filepath.Join(s.home, ".config", "containers", "auth.json"),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, secret := range []string{"YWxpY2U6czNjcmV0", "s3cret", "rt-1"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("dry run printed a secret (%s):\n%s", secret, out)
+		}
+	}
+	if s.read(t, s.docker()) != plainConfig {
+		t.Errorf("dry run changed config.json")
+	}
+	if len(s.store.(*keystore.Memory).Snapshot()) != 0 {
+		t.Errorf("dry run stored credentials")
+	}
+	if _, err := os.Stat(s.opts.Paths.DataDir); !os.IsNotExist(err) {
+		t.Errorf("dry run created %s", s.opts.Paths.DataDir)
+	}
+}
+
+// fakeHelper is another credential helper's store.
+type fakeHelper map[string]map[string]auth.Credential
+
+func (f fakeHelper) Get(_ context.Context, name, key string) (auth.Credential, error) {
+	c, ok := f[name][key]
+	if !ok {
+		return c, fmt.Errorf("%s: %w", key, auth.ErrNotFound)
+	}
+	return c, nil
+}
+
+func (f fakeHelper) List(_ context.Context, name string) (map[string]string, error) {
+	out := map[string]string{}
+	for k, c := range f[name] {
+		out[k] = c.Username
+	}
+	return out, nil
+}
+
+func TestSetupTakeOverCopiesOtherHelpersLogins(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "docker")
+	s.write(t, s.docker(), `{"credsStore":"desktop","credHelpers":{"quay.io":"pass"}}`)
+	s.opts.Helper = fakeHelper{
+		"desktop": {"https://index.docker.io/v1/": {Username: "bob", Secret: "hub-pat"}},
+		"pass":    {"quay.io": {Username: "q", Secret: "q-pw"}},
+	}
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.read(t, s.docker()); got != `{"credsStore":"desktop","credHelpers":{"quay.io":"pass"}}` {
+		t.Errorf("without --take-over the file changed: %s", got)
+	}
+	if !strings.Contains(s.out.String(), "Kept credsStore \"desktop\"") {
+		t.Errorf("output: %s", s.out)
+	}
+	s.opts.TakeOver = true
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]auth.Credential{
+		"https://index.docker.io/v1/": {Username: "bob", Secret: "hub-pat"},
+		"quay.io":                     {Username: "q", Secret: "q-pw"},
+	}
+	if diff := cmp.Diff(want, s.store.(*keystore.Memory).Snapshot()); diff != "" {
+		t.Errorf("keystore (-want +got):\n%s", diff)
+	}
+	got := s.read(t, s.docker())
+	wantFile := `{"credsStore":"regkey","credHelpers":{"quay.io":"regkey","docker.io":"regkey","https://index.docker.io/v1/":"regkey"}}`
+	if got != wantFile {
+		t.Errorf("config.json =\n%s\nwant\n%s", got, wantFile)
+	}
+}
+
+func TestSetupPodmanFiles(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "skopeo")
+	runtimeFile := filepath.Join(s.home, "run", "containers", "auth.json")
+	s.write(t, runtimeFile, `{"auths":{"quay.io":{"auth":"YWxpY2U6czNjcmV0"},"quay.io/team":{"auth":"YWxpY2U6czNjcmV0"}}}`)
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.read(t, runtimeFile); got != `{"auths":{"quay.io/team":{"auth":"YWxpY2U6czNjcmV0"}}}` {
+		t.Errorf("runtime auth.json = %s", got)
+	}
+	persistent := filepath.Join(s.home, ".config", "containers", "auth.json")
+	if got := s.read(t, persistent); got != "{\n\t\"credHelpers\": {\n\t\t\"quay.io\": \"regkey\"\n\t}\n}\n" {
+		t.Errorf("persistent auth.json = %q", got)
+	}
+	if !strings.Contains(s.errOut.String(), "scoped to a repository namespace") {
+		t.Errorf("no warning about the namespaced key: %s", s.errOut)
+	}
+	if _, err := os.Stat(s.docker()); !os.IsNotExist(err) {
+		t.Errorf("docker is not installed, yet config.json was created")
+	}
+
+	explicit := filepath.Join(s.home, "elsewhere", "auth.json")
+	s.opts.Env["REGISTRY_AUTH_FILE"] = explicit
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.read(t, explicit); !strings.Contains(got, `"quay.io": "regkey"`) {
+		t.Errorf("REGISTRY_AUTH_FILE not wired: %s", got)
+	}
+}

@@ -16,6 +16,9 @@ import (
 // each item's user is the exact server key and its secret the record JSON.
 const keyringService = "regkey"
 
+// keyringIndexName is the index file in DataDir.
+const keyringIndexName = "keyring-index.json"
+
 // keyringStore is the OS keyring backend, through zalando/go-keyring (the
 // only importer of it). go-keyring cannot enumerate items, so List reads an
 // index of key → username in DataDir, kept next to a lock file: Set and
@@ -59,7 +62,7 @@ func newKeyringStore(o Options, service string) *keyringStore {
 		service: service,
 		timeout: t,
 		index: keyringIndex{
-			path: filepath.Join(o.DataDir, "keyring-index.json"),
+			path: filepath.Join(o.DataDir, keyringIndexName),
 			lock: filepath.Join(o.DataDir, "keyring-index.lock"),
 		},
 	}

@@ -155,3 +155,35 @@ func TestAutoPicksKeyring(t *testing.T) {
 		t.Errorf("auto took %s", d)
 	}
 }
+
+// TestAutoSticksToFileStore: once the file store holds credentials (and the
+// keyring was never used), auto keeps using it even with a keyring around.
+func TestAutoSticksToFileStore(t *testing.T) {
+	t.Parallel()
+	o := keyringOptions(t)
+	o.Backend, o.ConfigDir = keystore.BackendFile, t.TempDir()
+	if err := openStore(t, o).Set(context.Background(), "x.example.com", auth.Credential{Username: "u", Secret: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	o.Backend = keystore.BackendAuto
+	_, info, err := keystore.Open(context.Background(), o)
+	if err != nil || info.Backend != "file" || !strings.Contains(info.Reason, "already holds") {
+		t.Fatalf("auto with an existing file store = %+v, %v", info, err)
+	}
+}
+
+// TestAutoWarnsOfUnreachableKeyringCredentials: the keyring index lists
+// credentials but there is no bus; auto falls back to the file store and
+// says that those credentials are out of reach.
+func TestAutoWarnsOfUnreachableKeyringCredentials(t *testing.T) {
+	t.Parallel()
+	skipIfUserBus(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keyring-index.json"), []byte(`{"version":1,"keys":{"a":"u","b":"v"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, info, err := keystore.Open(context.Background(), keystore.Options{DataDir: dir, ConfigDir: t.TempDir(), Env: map[string]string{}})
+	if err != nil || info.Backend != "file" || !strings.Contains(info.Reason, "2 credentials") {
+		t.Fatalf("auto = %+v, %v; want the file store and a warning about 2 credentials", info, err)
+	}
+}

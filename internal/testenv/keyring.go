@@ -36,6 +36,14 @@ type KeyringOptions struct {
 // Keyring is a private D-Bus session bus, by default with an unlocked
 // gnome-keyring providing the Secret Service on it. Its bus accepts no
 // activation, so nothing else (no gcr-prompter, no second keyring) starts.
+//
+// Child processes find it through Env. go-keyring in the test process itself
+// does not: godbus reads DBUS_SESSION_BUS_ADDRESS from the process
+// environment and keeps one connection per process, so a test binary that
+// calls go-keyring must os.Setenv that variable to Address once, before its
+// first keyring call, and share one Keyring between its tests (start it
+// lazily and Stop it from TestMain). Scenarios that need a different bus run
+// in child processes.
 type Keyring struct {
 	// Dir holds the socket, the keyring files and the daemons' logs.
 	Dir string

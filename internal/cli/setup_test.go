@@ -222,7 +222,9 @@ func TestSetupLeavesFilesUntouchedOnFailure(t *testing.T) {
 	}{
 		{name: "malformed", content: `{"auths":{`, wantErr: "parsing"},
 		{name: "store fails", content: plainConfig, wantErr: "keyring is locked",
-			prepare: func(s *setupEnv) { s.store = &failingStore{Store: keystore.NewMemory(), setErr: errors.New("keyring is locked")} }},
+			prepare: func(s *setupEnv) {
+				s.store = &failingStore{Store: keystore.NewMemory(), setErr: errors.New("keyring is locked")}
+			}},
 		{name: "read back differs", content: plainConfig, wantErr: "returned another credential",
 			prepare: func(s *setupEnv) {
 				m := keystore.NewMemory()

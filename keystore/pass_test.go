@@ -100,6 +100,11 @@ func TestPassBrokenGPG(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.Env["GNUPGHOME"] = t.TempDir() // a home without the secret key
+	t.Cleanup(func() {
+		kill := exec.Command("gpgconf", "--kill", "all")
+		kill.Env = append(os.Environ(), "GNUPGHOME="+o.Env["GNUPGHOME"])
+		kill.Run()
+	})
 	broken, err := keystore.OpenNamed(o, name)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// DoctorOptions are the inputs of `regkey doctor`.
+type DoctorOptions struct {
+	IO   IOStreams
+	Deps inventoryDeps
+	// HTTP is the client for the clock check; nil means none is made.
+	HTTP *http.Client
+	// ProviderTimeout bounds asking one provider for a token.
+	ProviderTimeout time.Duration
+
+	JSON    bool
+	Offline bool
+}
+
+// Severities of a doctor check. Only ok and info mean "all is well".
+const (
+	sevOK   = "ok"
+	sevInfo = "info"
+	sevWarn = "warn"
+	sevFail = "FAIL"
+)
+
+// doctorCheck is one finding.
+type doctorCheck struct {
+	Check   string `json:"check"`
+	Status  string `json:"status"`
+	Message string `json:"message"`
+	Fix     string `json:"fix,omitempty"`
+}
+
+type doctorJSON struct {
+	OK     bool          `json:"ok"`
+	Checks []doctorCheck `json:"checks"`
+}
+
+func init() {
+	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdDoctor(f, nil) })
+}
+
+// NewCmdDoctor builds `regkey doctor`. runF replaces doctorRun in tests.
+func NewCmdDoctor(f *Factory, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
+	opts := &DoctorOptions{
+		IO: f.IO, Deps: depsFromFactory(f), ProviderTimeout: 20 * time.Second,
+		HTTP: clockClient(f),
+	}
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Find what keeps docker, podman or regkey from getting registry credentials, and say how to fix it",
+		Long: `doctor checks, and for each problem prints the fix:
+
+  - the keystore can be opened and read (not locked, not unreachable);
+  - docker-credential-regkey is on PATH, under the name docker and podman run;
+  - every credential helper named by credsStore, credHelpers or podman's
+    credential-helpers is on PATH (docker fails every login otherwise);
+  - no plaintext secret is left in docker's or podman's files;
+  - docker and podman ask regkey for the registries it holds;
+  - every provider serving a configured registry has credentials;
+  - no cached provider token is about to expire;
+  - the clock agrees with each registry's (tokens fail on skewed clocks).
+
+The last three ask providers and registries over the network (each bounded);
+--offline skips them. doctor exits 0 only when all is well, 1 otherwise.`,
+		Example: `  regkey doctor
+  regkey doctor --offline --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return doctorRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&opts.Offline, "offline", false, "skip the checks that use the network (providers, clock)")
+	return cmd
+}
+
+func doctorRun(ctx context.Context, opts *DoctorOptions) error {
+	inv := gatherInventory(ctx, opts.Deps)
+	d := &doctor{opts: opts, inv: inv}
+	d.keystore()
+	d.helperOnPath()
+	d.files()
+	d.otherHelpers()
+	d.plaintext()
+	d.dockerWiring()
+	d.podmanWiring()
+	if !opts.Offline {
+		d.providers(ctx)
+		d.clock(ctx)
+	}
+	d.tokens()
+	ok := true
+	for _, c := range d.checks {
+		if c.Status == sevWarn || c.Status == sevFail {
+			ok = false
+		}
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(doctorJSON{OK: ok, Checks: d.checks}); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+		for _, c := range d.checks {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Status, c.Check, c.Message)
+			if c.Fix != "" {
+				fmt.Fprintf(tw, "\t\tfix: %s\n", c.Fix)
+			}
+		}
+		tw.Flush()
+		if ok {
+			fmt.Fprintln(opts.IO.Out, "All is well.")
+		}
+	}
+	if !ok {
+		return &silentError{code: ExitError}
+	}
+	return nil
+}
+
+// doctor collects findings.
+type doctor struct {
+	opts   *DoctorOptions
+	inv    *inventory
+	checks []doctorCheck
+}
+
+func (d *doctor) add(check, status, fix, format string, a ...any) {
+	d.checks = append(d.checks, doctorCheck{Check: check, Status: status, Message: fmt.Sprintf(format, a...), Fix: fix})
+}
+
+func (d *doctor) keystore() {
+	inv := d.inv
+	if inv.storeErr != nil {
+		d.add("keystore", sevFail, keystoreHint+"; `regkey status` lists what each client uses meanwhile",
+			"the keystore cannot be used: %s", oneLineErr(inv.storeErr))
+		return
+	}
+	d.add("keystore", sevOK, "", "%s keystore%s: %d credential(s)", inv.storeInfo.Backend, location(inv.storeInfo), len(inv.stored))
+}
+
+func (d *doctor) helperOnPath() {
+	if _, err := d.opts.Deps.LookPath(HelperPrefix + HelperName); err != nil {
+		d.add("helper", sevFail, "`make install` links it into ~/.local/bin; or link the regkey binary as docker-credential-regkey in a directory on PATH",
+			"docker-credential-regkey is not on PATH: docker and podman cannot run regkey")
+		return
+	}
+	d.add("helper", sevOK, "", "docker-credential-regkey is on PATH")
+}
+
+func (d *doctor) files() {
+	for _, err := range append([]error{d.inv.dockerErr, d.inv.rcErr, d.inv.settingsErr, d.inv.routerErr}, d.inv.podErrs...) {
+		if err != nil {
+			d.add("files", sevFail, "fix the file by hand (docker silently ignores a config.json it cannot parse, and overwrites it on the next login)", "%s", oneLineErr(err))
+		}
+	}
+}
+
+// short names for messages
+func plural1(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func quoteAll(keys []string) string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = fmt.Sprintf("%q", k)
+	}
+	return strings.Join(q, ", ")
+}

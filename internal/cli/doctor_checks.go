@@ -1,0 +1,359 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/regauth"
+	"github.com/regkey/regkey/providers"
+	"github.com/regkey/regkey/providers/tokencache"
+)
+
+// clockSkewFail and clockSkewWarn are the clock differences doctor reports:
+// registry tokens are typically valid for minutes and checked with little
+// leeway.
+const (
+	clockSkewFail = 2 * time.Minute
+	clockSkewWarn = 30 * time.Second
+	// tokenSoon is how close to its expiry a cached token is reported.
+	tokenSoon = 5 * time.Minute
+	// clockProbeTimeout bounds one registry's clock probe.
+	clockProbeTimeout = 5 * time.Second
+	// maxClockProbes bounds how many registries the clock check asks.
+	maxClockProbes = 8
+)
+
+// clockClient asks registries for their time only: it sends no credential,
+// so it skips certificate verification (a private CA must not hide a skew).
+func clockClient(f *Factory) *http.Client {
+	return &http.Client{
+		Timeout: clockProbeTimeout,
+		Transport: &http.Transport{
+			Proxy:           proxyFunc(f.Env),
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // no secret is sent; only the Date header is read
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// otherHelpers: every helper a config names must be on PATH.
+func (d *doctor) otherHelpers() {
+	type use struct{ where, what string }
+	uses := map[string][]use{}
+	if f := d.inv.docker; f != nil {
+		if cs := f.CredsStore(); cs != "" {
+			uses[cs] = append(uses[cs], use{f.Path, "credsStore (docker then fails every login)"})
+		}
+		for k, h := range f.CredHelpers() {
+			uses[h] = append(uses[h], use{f.Path, fmt.Sprintf("credHelpers[%q] (docker then fails to log in to it and pulls anonymously)", k)})
+		}
+	}
+	for _, f := range d.inv.podFiles {
+		if f == nil || f == d.inv.docker {
+			continue
+		}
+		for k, h := range f.CredHelpers() {
+			uses[h] = append(uses[h], use{f.Path, fmt.Sprintf("credHelpers[%q] (podman then fails for it)", k)})
+		}
+	}
+	if d.inv.rcErr == nil && d.inv.helpersOf != "" {
+		for _, h := range d.inv.helpers {
+			if h != config.AuthFilesHelper {
+				uses[h] = append(uses[h], use{d.inv.helpersOf, "credential-helpers (podman then fails for every registry)"})
+			}
+		}
+	}
+	names := make([]string, 0, len(uses))
+	for n := range uses {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if n == "" || n == HelperName {
+			continue // regkey itself is the helper check
+		}
+		if _, err := d.opts.Deps.LookPath(HelperPrefix + n); err == nil {
+			continue
+		}
+		for _, u := range uses[n] {
+			d.add("helpers", sevFail, "install docker-credential-"+n+", or remove the entry, or run `regkey setup --take-over` to let regkey serve it",
+				"%s: %s names docker-credential-%s, which is not on PATH", u.where, u.what, n)
+		}
+	}
+}
+
+// plaintext: no secret may be left in the files.
+func (d *doctor) plaintext() {
+	found := false
+	for _, f := range d.inv.files() {
+		plain, err := f.PlainAuths()
+		if err != nil {
+			continue // reported by files
+		}
+		var movable, stuck []string
+		for _, p := range plain {
+			if p.Movable() {
+				movable = append(movable, p.Key)
+			} else {
+				stuck = append(stuck, p.Key)
+			}
+		}
+		if len(movable) > 0 {
+			found = true
+			d.add("plaintext", sevFail, "run `regkey setup` (it stores them in the keystore, reads them back, then removes them)",
+				"%s holds plaintext secrets for %s", f.Path, quoteAll(movable))
+		}
+		if len(stuck) > 0 {
+			found = true
+			d.add("plaintext", sevWarn, "log in again to the registry (podman login REGISTRY) so that the helper stores it, then remove the entry",
+				"%s holds plaintext secrets regkey cannot move (repository-scoped keys or registry tokens): %s", f.Path, quoteAll(stuck))
+		}
+	}
+	if !found {
+		d.add("plaintext", sevOK, "", "no plaintext secret in docker's or podman's files")
+	}
+}
+
+// served are the hosts regkey holds credentials for or a rule names.
+func (d *doctor) served() []string {
+	set := map[string]bool{}
+	for raw := range d.inv.stored {
+		if k, err := auth.ParseKey(raw); err == nil && !k.Opaque {
+			set[k.Host] = true
+		}
+	}
+	for _, h := range d.inv.hosts() {
+		if r, err := d.inv.route(h); err == nil && !r.Static() {
+			set[h] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for h := range set {
+		out = append(out, h)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (d *doctor) installed(names []string) bool {
+	for _, n := range names {
+		if _, err := d.opts.Deps.LookPath(n); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *doctor) dockerWiring() {
+	if !d.installed(dockerConfigReaders) && d.inv.docker == nil {
+		d.add("docker", sevInfo, "", "neither docker nor a tool that reads its config is installed")
+		return
+	}
+	if f := d.inv.docker; f != nil && f.CredsStore() != "" && f.CredsStore() != HelperName {
+		d.add("docker", sevInfo, "`regkey setup --take-over` makes regkey docker's store",
+			"credsStore is %q: later docker logins go to docker-credential-%s", f.CredsStore(), f.CredsStore())
+	} else if f == nil || f.CredsStore() == "" {
+		d.add("docker", sevWarn, "run `regkey setup`", "docker has no credsStore: later docker logins are stored in plaintext")
+	}
+	bad := 0
+	for _, h := range d.served() {
+		switch r := d.inv.dockerRoute(h); {
+		case r.Regkey():
+		case r.Helper != "":
+			d.add("docker", sevInfo, "`regkey setup --take-over` hands it to regkey", "docker asks docker-credential-%s for %s, as configured", r.Helper, h)
+		default:
+			bad++
+			d.add("docker", sevFail, "run `regkey setup`", "docker does not ask regkey for %s: it uses %s", h, r)
+		}
+	}
+	if bad == 0 {
+		d.add("docker", sevOK, "", "docker asks regkey for the registries regkey serves")
+	}
+}
+
+func (d *doctor) podmanWiring() {
+	if !d.installed(podmanPrograms) {
+		d.add("podman", sevInfo, "", "neither podman, skopeo nor buildah is installed")
+		return
+	}
+	bad := 0
+	for _, h := range d.served() {
+		switch r := d.inv.podmanRoute(h); {
+		case r.Regkey():
+		case r.Helper != "":
+			d.add("podman", sevInfo, "`regkey setup --podman --take-over` hands it to regkey", "podman asks docker-credential-%s for %s, as configured", r.Helper, h)
+		default:
+			bad++
+			d.add("podman", sevFail, "run `regkey setup --podman`", "podman, skopeo and buildah do not ask regkey for %s: they use %s", h, r)
+		}
+	}
+	if bad == 0 {
+		d.add("podman", sevOK, "", "podman, skopeo and buildah ask regkey for the registries regkey serves")
+	}
+}
+
+// providerHosts are the hosts a provider serves, with their routes.
+func (d *doctor) providerHosts() map[string]providers.Route {
+	out := map[string]providers.Route{}
+	for _, h := range d.inv.hosts() {
+		if r, err := d.inv.route(h); err == nil && !r.Static() {
+			out[h] = r
+		} else if err != nil {
+			d.add("providers", sevFail, "fix the rule in "+d.opts.Deps.Paths.ConfigFile, "%s", oneLineErr(err))
+		}
+	}
+	return out
+}
+
+// providers: each provider serving a known registry must have credentials.
+func (d *doctor) providers(ctx context.Context) {
+	routes := d.providerHosts()
+	hosts := make([]string, 0, len(routes))
+	for h := range routes {
+		hosts = append(hosts, h)
+	}
+	sort.Strings(hosts)
+	results := make([]error, len(hosts))
+	var wg sync.WaitGroup
+	for i, h := range hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k, _ := auth.ParseKey(h)
+			pctx, cancel := context.WithTimeout(ctx, d.opts.ProviderTimeout)
+			defer cancel()
+			var c auth.Credential
+			var err error
+			if d.inv.cache != nil {
+				c, _, err = d.inv.cache.Get(pctx, routes[h].Provider, k)
+			} else {
+				var t providers.Token
+				t, err = routes[h].Provider.Get(pctx, k)
+				c = t.Credential
+			}
+			if err == nil && c.Empty() {
+				err = providers.ErrNoCredentials
+			}
+			results[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, h := range hosts {
+		name := routes[h].Name
+		switch err := results[i]; {
+		case err == nil:
+			d.add("providers", sevOK, "", "%s: the %s provider issued a token", h, name)
+		case errors.Is(err, providers.ErrNoCredentials):
+			d.add("providers", sevFail, "configure the "+name+" provider's identity (see `regkey status`), or `regkey login "+h+"` for a static fallback",
+				"%s: the %s provider has no credentials: %s", h, name, oneLineErr(err))
+		default:
+			d.add("providers", sevFail, "see the cause; `regkey status --check` verifies once it is fixed", "%s: the %s provider failed: %s", h, name, oneLineErr(err))
+		}
+	}
+}
+
+// tokens: cached provider tokens should not be about to expire.
+func (d *doctor) tokens() {
+	now := time.Now
+	if d.opts.Deps.Now != nil {
+		now = d.opts.Deps.Now
+	}
+	for h, r := range d.providerHosts() {
+		k, _ := auth.ParseKey(h)
+		e, ok := d.inv.cacheLookup(r.Provider, k)
+		if !ok || e.Expires.IsZero() {
+			continue
+		}
+		if left := e.Expires.Sub(now()); left < tokenSoon {
+			d.add("tokens", sevWarn, "`regkey refresh` renews it now (clients also renew it on their next pull)",
+				"%s: the cached %s token %s", h, r.Name, expiryText(left, e))
+		}
+	}
+}
+
+func expiryText(left time.Duration, e tokencache.Entry) string {
+	if left <= 0 {
+		return "expired at " + e.Expires.Local().Format(time.RFC3339)
+	}
+	return "expires in " + left.Round(time.Second).String()
+}
+
+// clock: compare the local clock with each registry's Date header.
+func (d *doctor) clock(ctx context.Context) {
+	if d.opts.HTTP == nil {
+		return
+	}
+	hosts := d.served()
+	if len(hosts) > maxClockProbes {
+		hosts = hosts[:maxClockProbes]
+	}
+	skews := make([]*time.Duration, len(hosts))
+	var wg sync.WaitGroup
+	for i, h := range hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			skews[i] = d.probeClock(ctx, h)
+		}()
+	}
+	wg.Wait()
+	for i, h := range hosts {
+		s := skews[i]
+		switch {
+		case s == nil:
+			continue
+		case s.Abs() >= clockSkewFail:
+			d.add("clock", sevFail, "set the clock right (NTP): registry tokens are rejected when clocks disagree", "%s: this machine's clock is %s off the registry's", h, s.Round(time.Second))
+		case s.Abs() >= clockSkewWarn:
+			d.add("clock", sevWarn, "set the clock right (NTP)", "%s: this machine's clock is %s off the registry's", h, s.Round(time.Second))
+		default:
+			d.add("clock", sevOK, "", "%s: clocks agree", h)
+		}
+	}
+}
+
+// probeClock returns local time minus the registry's, or nil when the
+// registry could not be asked.
+func (d *doctor) probeClock(ctx context.Context, host string) *time.Duration {
+	endpoint := host
+	if host == auth.HubHost {
+		endpoint = "registry-1.docker.io"
+	}
+	schemes := []string{"https"}
+	if regauth.IsLoopback(host) {
+		schemes = append(schemes, "http")
+	}
+	for _, s := range schemes {
+		cctx, cancel := context.WithTimeout(ctx, clockProbeTimeout)
+		req, err := http.NewRequestWithContext(cctx, http.MethodGet, s+"://"+endpoint+"/v2/", nil)
+		if err != nil {
+			cancel()
+			return nil
+		}
+		start := time.Now()
+		resp, err := d.opts.HTTP.Do(req)
+		cancel()
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		t, err := http.ParseTime(resp.Header.Get("Date"))
+		if err != nil {
+			return nil
+		}
+		// The Date header has one-second resolution; compare with the
+		// middle of the round trip.
+		mid := start.Add(time.Since(start) / 2)
+		skew := mid.Truncate(time.Second).Sub(t)
+		return &skew
+	}
+	return nil
+}

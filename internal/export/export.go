@@ -168,7 +168,8 @@ func Env(entries []Entry) ([]byte, error) {
 }
 
 // shellQuote quotes s for a POSIX shell: inside single quotes nothing is
-// special but the quote itself, written as '\”.
+// special but the quote itself, which is written as quote, backslash,
+// quote, quote (close, escaped quote, reopen).
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -35,7 +35,7 @@ func (r *Resolver) Get(ctx context.Context, serverURL string) (auth.Credential, 
 	if err != nil {
 		return auth.Credential{}, fmt.Errorf("%w: %v", auth.ErrNotFound, err)
 	}
-	var ownerErr error
+	var ownerErr, noCreds error
 	if r.dyn != nil && !k.Opaque {
 		c, owned, err := r.dyn.Get(ctx, k)
 		switch {
@@ -44,6 +44,7 @@ func (r *Resolver) Get(ctx context.Context, serverURL string) (auth.Credential, 
 			return c, nil
 		case errors.Is(err, providers.ErrNoCredentials):
 			// Nothing to use: a credential the user stored may still apply.
+			noCreds = err
 		default:
 			ownerErr = err
 		}
@@ -58,6 +59,10 @@ func (r *Resolver) Get(ctx context.Context, serverURL string) (auth.Credential, 
 	case ownerErr != nil:
 		return auth.Credential{}, ownerErr
 	default:
+		if noCreds != nil && errors.Is(err, auth.ErrNotFound) {
+			// One line, so a 401 on a private image explains itself.
+			r.warnf("%s: %v", k.Raw, noCreds)
+		}
 		return auth.Credential{}, err
 	}
 }

@@ -139,7 +139,7 @@ func TestDynamicInResolver(t *testing.T) {
 	}{
 		{name: "provider answers first", stored: "login", want: "tok"},
 		{name: "no identity: explicit docker login used", stored: "login", err: providers.ErrNoCredentials, want: "login"},
-		{name: "no identity, no login: not found", err: providers.ErrNoCredentials},
+		{name: "no identity, no login: not found, with the reason", err: providers.ErrNoCredentials, wantWarn: true},
 		{name: "provider fails: login used with a warning", stored: "login", err: errors.New("throttled"), want: "login", wantWarn: true},
 		{name: "provider fails, no login: the error", err: errors.New("throttled")},
 	} {

@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/regauth"
+	"github.com/regkey/regkey/keystore"
+	"github.com/regkey/regkey/providers"
+	"github.com/regkey/regkey/providers/tokencache"
+)
+
+// fakeProvider serves every host matching suffix with a fixed answer.
+type fakeProvider struct {
+	name  string
+	token providers.Token
+	err   error
+}
+
+func (p *fakeProvider) Name() string                                           { return p.name }
+func (p *fakeProvider) CacheKey(k auth.Key) string                             { return p.name + "|" + k.Host }
+func (p *fakeProvider) Get(context.Context, auth.Key) (providers.Token, error) { return p.token, p.err }
+
+// testDeps is an inventory over a private home with a memory keystore, a
+// router with one fake provider for *.fake.example, and the programs named
+// installed.
+func testDeps(t *testing.T, store keystore.Store, prov *fakeProvider, installed ...string) (inventoryDeps, string) {
+	t.Helper()
+	home := t.TempDir()
+	env := config.Env{"HOME": home, "XDG_RUNTIME_DIR": filepath.Join(home, "run"), "PATH": "/nonexistent"}
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	d := inventoryDeps{
+		Env: env, Paths: config.PathsFor(env), GOOS: "linux", UID: 1000,
+		Keystore: func(context.Context) (keystore.Store, keystore.Info, error) {
+			return store, keystore.Info{Backend: "memory"}, nil
+		},
+		Settings: func() (config.File, error) { return config.File{}, nil },
+		Router: func() (*providers.Router, error) {
+			return providers.NewRouter(nil,
+				[]providers.Detector{{Name: prov.name, Matches: func(k auth.Key) bool { return strings.HasSuffix(k.Host, ".fake.example") }}},
+				map[string]providers.Constructor{prov.name: func(map[string]string) (providers.Provider, error) { return prov, nil }})
+		},
+		Cache: &tokencache.Cache{Dir: filepath.Join(home, "cache"), Now: func() time.Time { return now }},
+		LookPath: func(name string) (string, error) {
+			for _, n := range installed {
+				if n == name {
+					return "/usr/bin/" + n, nil
+				}
+			}
+			return "", fs.ErrNotExist
+		},
+		Now: func() time.Time { return now },
+	}
+	return d, home
+}
+
+func writeTestFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStatusRows(t *testing.T) {
+	t.Parallel()
+	store := keystore.NewMemory()
+	ctx := context.Background()
+	_ = store.Set(ctx, "127.0.0.1:5000", auth.Credential{Username: "alice", Secret: "s3cret"})
+	_ = store.Set(ctx, "https://index.docker.io/v1/", auth.Credential{Username: auth.TokenUsername, Secret: "rt"})
+	prov := &fakeProvider{name: "fake", token: providers.Token{Credential: auth.Credential{Username: "AWS", Secret: "tok"}}}
+	deps, home := testDeps(t, store, prov)
+	prov.token.Expires = deps.Now().Add(time.Hour)
+	if _, _, err := deps.Cache.Get(ctx, prov, auth.Key{Host: "r.fake.example"}); err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"gcr.io":"gcloud","r.fake.example":"regkey"},"auths":{"plain.example":{"auth":"dTpw"}}}`)
+	writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
+
+	var out bytes.Buffer
+	opts := &StatusOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true}
+	if err := statusRun(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "s3cret") || strings.Contains(out.String(), `"tok"`) || strings.Contains(out.String(), `"rt"`) {
+		t.Fatalf("status printed a secret:\n%s", out.String())
+	}
+	var got statusJSON
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	type brief struct{ Registry, Provider, Source, Username, Docker, Podman string }
+	var rows []brief
+	for _, r := range got.Registries {
+		rows = append(rows, brief{r.Registry, r.Provider, r.Source, r.Username, r.Docker, r.Podman})
+	}
+	want := []brief{
+		{"127.0.0.1:5000", "keystore", "keystore (memory)", "alice", "docker-credential-regkey", "docker-credential-regkey"},
+		{"docker.io", "keystore", "keystore (memory)", "<token>", "docker-credential-regkey", "none"},
+		{"gcr.io", "keystore", "not in regkey; docker uses docker-credential-gcloud", "", "docker-credential-gcloud", "docker-credential-gcloud"},
+		{"plain.example", "keystore", "not in regkey; podman uses plaintext in " + deps.Paths.DockerConfig, "", "docker-credential-regkey", "plaintext in " + deps.Paths.DockerConfig},
+		{"r.fake.example", "fake", "provider fake (token cached)", "AWS", "docker-credential-regkey", "docker-credential-regkey"},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if r := got.Registries[4]; r.Expires == nil || !r.Expires.Equal(deps.Now().Add(time.Hour)) || r.Refreshed == nil {
+		t.Errorf("token times: %+v", r)
+	}
+
+	out.Reset()
+	opts.JSON = false
+	if err := statusRun(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "REGISTRY") || !strings.Contains(out.String(), "r.fake.example") {
+		t.Errorf("table:\n%s", out.String())
+	}
+}
+
+func TestStatusCheck(t *testing.T) {
+	t.Parallel()
+	store := keystore.NewMemory()
+	ctx := context.Background()
+	_ = store.Set(ctx, "good.example", auth.Credential{Username: "u", Secret: "right"})
+	_ = store.Set(ctx, "bad.example", auth.Credential{Username: "u", Secret: "wrong"})
+	prov := &fakeProvider{name: "fake", err: fmt.Errorf("no AWS profile: %w", providers.ErrNoCredentials)}
+	deps, _ := testDeps(t, store, prov)
+	writeTestFile(t, deps.Paths.DockerConfig, `{"credHelpers":{"x.fake.example":"regkey"}}`)
+	verify := func(_ context.Context, host string, c auth.Credential, _ regauth.Options) (regauth.Result, error) {
+		if c.Secret == "right" {
+			return regauth.Result{Method: regauth.MethodBasic}, nil
+		}
+		return regauth.Result{}, fmt.Errorf("verifying login to %s: %w", host, regauth.ErrInvalidCredentials)
+	}
+	var out bytes.Buffer
+	opts := &StatusOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true, Check: true, Verify: verify, CheckTimeout: time.Second}
+	err := statusRun(ctx, opts)
+	var partial *PartialError
+	if !errors.As(err, &partial) {
+		t.Fatalf("err = %v, want a PartialError", err)
+	}
+	if diff := cmp.Diff([]string{"bad.example", "x.fake.example"}, partial.Failed); diff != "" {
+		t.Errorf("failed (-want +got):\n%s", diff)
+	}
+	var got statusJSON
+	_ = json.Unmarshal(out.Bytes(), &got)
+	for _, r := range got.Registries {
+		if r.Check == nil {
+			t.Errorf("%s: not checked", r.Registry)
+			continue
+		}
+		if r.Registry == "x.fake.example" && !strings.Contains(r.Check.Message, "no AWS profile") {
+			t.Errorf("provider failure message: %q", r.Check.Message)
+		}
+	}
+}
+
+func TestDoctor(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name      string
+		installed []string
+		docker    string
+		podman    string
+		store     func(keystore.Store)
+		wantOK    bool
+		want      []string // "STATUS check" prefixes that must appear
+	}{
+		{
+			name:      "all well after setup",
+			installed: []string{"docker", "skopeo", "docker-credential-regkey"},
+			docker:    `{"credsStore":"regkey","credHelpers":{"127.0.0.1:5000":"regkey"},"auths":{"127.0.0.1:5000":{}}}`,
+			podman:    `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`,
+			store:     func(s keystore.Store) { _ = s.Set(ctx, "127.0.0.1:5000", auth.Credential{Username: "u", Secret: "p"}) },
+			wantOK:    true,
+			want:      []string{"ok keystore", "ok helper", "ok plaintext", "ok docker", "ok podman"},
+		},
+		{
+			name:      "plaintext, missing helpers, podman not wired",
+			installed: []string{"docker", "podman"},
+			docker:    `{"credsStore":"desktop","credHelpers":{"gcr.io":"gcloud"},"auths":{"127.0.0.1:5000":{"auth":"dTpw"}}}`,
+			store:     func(s keystore.Store) { _ = s.Set(ctx, "quay.io", auth.Credential{Username: "u", Secret: "p"}) },
+			want: []string{
+				"FAIL helper", "FAIL helpers", "FAIL plaintext", "info docker",
+				"FAIL podman podman, skopeo and buildah do not ask regkey for quay.io",
+			},
+		},
+		{
+			name:   "malformed config",
+			docker: `{"auths":`,
+			want:   []string{"FAIL files"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			store := keystore.NewMemory()
+			if tc.store != nil {
+				tc.store(store)
+			}
+			deps, home := testDeps(t, store, &fakeProvider{name: "fake"}, tc.installed...)
+			if tc.docker != "" {
+				writeTestFile(t, deps.Paths.DockerConfig, tc.docker)
+			}
+			if tc.podman != "" {
+				writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), tc.podman)
+			}
+			var out bytes.Buffer
+			opts := &DoctorOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true, Offline: true}
+			err := doctorRun(ctx, opts)
+			if tc.wantOK != (err == nil) {
+				t.Errorf("err = %v, want ok=%v\n%s", err, tc.wantOK, out.String())
+			}
+			var got doctorJSON
+			if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.OK != tc.wantOK {
+				t.Errorf("ok = %v", got.OK)
+			}
+			var lines []string
+			for _, c := range got.Checks {
+				lines = append(lines, c.Status+" "+c.Check+" "+c.Message)
+				if (c.Status == sevFail || c.Status == sevWarn) && c.Fix == "" {
+					t.Errorf("%s %s has no fix", c.Status, c.Check)
+				}
+			}
+			all := strings.Join(lines, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("doctor lacks %q:\n%s", w, all)
+				}
+			}
+		})
+	}
+}
+
+func TestDoctorClockSkew(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Date", time.Now().Add(-10*time.Minute).UTC().Format(http.TimeFormat))
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	store := keystore.NewMemory()
+	_ = store.Set(context.Background(), host, auth.Credential{Username: "u", Secret: "p"})
+	deps, _ := testDeps(t, store, &fakeProvider{name: "fake"})
+	var out bytes.Buffer
+	opts := &DoctorOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, HTTP: srv.Client(), ProviderTimeout: time.Second}
+	_ = doctorRun(context.Background(), opts)
+	if !strings.Contains(out.String(), host+": this machine's clock is 10m0s off") {
+		t.Errorf("no clock skew reported:\n%s", out.String())
+	}
+}

@@ -213,9 +213,14 @@ func (c *Client) MustRun(t testing.TB, stdin []byte, name string, args ...string
 	return res
 }
 
-// PodmanArgs prefixes args with the client's private podman storage flags.
-// The vfs driver needs no mounts, so the temp dirs can be removed afterwards
-// (overlay leaves its storage root mounted).
+// PodmanArgs prefixes args with the client's private podman flags: storage
+// root, run root and libpod state dir (else /run/libpod, shared) in Dir, the
+// vfs driver (overlay leaves its storage root mounted, so the temp dir could
+// not be removed) and no events log.
 func (c *Client) PodmanArgs(args ...string) []string {
-	return append([]string{"--root", c.PodmanRoot, "--runroot", c.PodmanRunRoot, "--storage-driver", "vfs"}, args...)
+	return append([]string{
+		"--root", c.PodmanRoot, "--runroot", c.PodmanRunRoot,
+		"--tmpdir", filepath.Join(c.Dir, "podman", "tmp"),
+		"--storage-driver", "vfs", "--events-backend", "none",
+	}, args...)
 }

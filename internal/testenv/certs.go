@@ -33,19 +33,7 @@ type CA struct {
 func NewCA(t testing.TB) *CA {
 	t.Helper()
 	key := newECKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial(t),
-		Subject:               pkix.Name{CommonName: "regkey testenv CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatalf("creating CA certificate: %v", err)
-	}
+	der := selfSigned(t, "regkey testenv CA", x509.KeyUsageCertSign|x509.KeyUsageCRLSign, key)
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		t.Fatalf("parsing CA certificate: %v", err)
@@ -95,6 +83,26 @@ func (ca *CA) IssueServer(t testing.TB, dir string) (certFile, keyFile string) {
 	writePEM(t, certFile, "CERTIFICATE", der)
 	writePEM(t, keyFile, "PRIVATE KEY", keyDER)
 	return certFile, keyFile
+}
+
+// selfSigned returns the DER of a self-signed CA certificate for key, valid
+// from an hour ago for a day.
+func selfSigned(t testing.TB, commonName string, usage x509.KeyUsage, key crypto.Signer) []byte {
+	t.Helper()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial(t),
+		Subject:               pkix.Name{CommonName: commonName},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              usage,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatalf("creating certificate %q: %v", commonName, err)
+	}
+	return der
 }
 
 func newECKey(t testing.TB) *ecdsa.PrivateKey {

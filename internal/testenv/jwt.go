@@ -6,7 +6,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -28,19 +27,7 @@ func newJWTSigner(t testing.TB) *jwtSigner {
 	if err != nil {
 		t.Fatalf("generating token signing key: %v", err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial(t),
-		Subject:               pkix.Name{CommonName: "regkey testenv token signer"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatalf("creating token signing certificate: %v", err)
-	}
+	der := selfSigned(t, "regkey testenv token signer", x509.KeyUsageDigitalSignature|x509.KeyUsageCertSign, key)
 	return &jwtSigner{key: key, certDER: der}
 }
 

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/export"
+)
+
+// DefaultSecretName is the Secret's name when --name is not given.
+const DefaultSecretName = "regkey-registry-credentials"
+
+// ExportTimeout bounds one export: every lookup, the keystore included.
+const ExportTimeout = 2 * time.Minute
+
+// ExportOptions are the inputs of `regkey export`.
+type ExportOptions struct {
+	IO IOStreams
+	// Hosts are the registries named on the command line; none means every
+	// registry regkey holds or serves a credential for.
+	Hosts     []string
+	Format    string
+	Name      string
+	Namespace string
+	// Output is the file to write; "" or "-" means stdout.
+	Output string
+	// Force allows writing secrets to a terminal.
+	Force bool
+
+	// Lookup answers what the helper's get would answer.
+	Lookup func() credentialSource
+	// Known lists the registries to export when none are named: keystore
+	// keys and provider-served hosts.
+	Known func(ctx context.Context) ([]knownHost, error)
+}
+
+// credentialSource is what export needs of credentialLookup.
+type credentialSource interface {
+	Credential(ctx context.Context, serverURL string) (auth.Credential, time.Time, error)
+}
+
+func init() {
+	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdExport(f, nil) })
+}
+
+// NewCmdExport builds `regkey export`. runF replaces exportRun in tests.
+func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
+	opts := &ExportOptions{IO: f.IO}
+	var lookup *credentialLookup
+	opts.Lookup = func() credentialSource {
+		if lookup == nil {
+			lookup = newCredentialLookup(f)
+		}
+		return lookup
+	}
+	opts.Known = func(ctx context.Context) ([]knownHost, error) {
+		l := opts.Lookup().(*credentialLookup)
+		return knownForExport(ctx, f, l)
+	}
+	cmd := &cobra.Command{
+		Use:   "export [HOST...] --format dockerconfigjson|k8s-secret|env",
+		Short: "Write current registry credentials for tools that cannot run a credential helper",
+		Long: `export writes the credentials docker-credential-regkey would give for the named
+registries (or for every registry in the keystore and every provider-served
+registry regkey knows of) in a form that tools without a credential helper read:
+
+  dockerconfigjson  a docker config.json: {"auths": {HOST: {"auth": ...}}}, for
+                    kaniko, buildkit in a pod, or DOCKER_CONFIG
+  k8s-secret        a Kubernetes Secret of type kubernetes.io/dockerconfigjson
+                    (--name, --namespace), for imagePullSecrets
+  env               shell exports: REGKEY_AUTH_<HOST>='user:secret' (read by
+                    another regkey) and DOCKER_AUTH_CONFIG (GitLab runners)
+
+Provider tokens expire (ECR 12 h, ACR 3 h, Google 1 h): re-export on a timer.
+The output holds secrets. It goes to stdout, or with --output to a file written
+atomically with mode 0600; it is never printed on a terminal without --force.
+If any named registry has no credential, nothing is written and the exit status
+is 3. Identity tokens are written as "identitytoken" in dockerconfigjson, which
+docker and buildkit use but the kubelet ignores.`,
+		Example: `  regkey export 123456789012.dkr.ecr.eu-west-1.amazonaws.com --format k8s-secret \
+    --name ecr-pull --namespace ci | kubectl apply -f -
+  regkey export ghcr.io --format dockerconfigjson --output /kaniko/.docker/config.json
+  eval "$(regkey export registry.gitlab.com --format env)"`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Hosts = args
+			if !slices.Contains(export.Formats, opts.Format) {
+				return usageErrorf("--format %q: want %s", opts.Format, strings.Join(export.Formats, ", "))
+			}
+			if opts.Format != export.FormatK8sSecret && (cmd.Flags().Changed("name") || cmd.Flags().Changed("namespace")) {
+				return usageErrorf("--name and --namespace apply only to --format %s", export.FormatK8sSecret)
+			}
+			if opts.Format == export.FormatK8sSecret {
+				if err := export.ValidateSecretName(opts.Name, opts.Namespace); err != nil {
+					return &usageError{err}
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return exportRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "", "output format: "+strings.Join(export.Formats, ", "))
+	cmd.Flags().StringVar(&opts.Name, "name", DefaultSecretName, "the Secret's `NAME` (k8s-secret)")
+	cmd.Flags().StringVar(&opts.Namespace, "namespace", "", "the Secret's `NAMESPACE` (k8s-secret; none by default)")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write to `FILE` (0600, atomic) instead of stdout")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "print secrets even when stdout is a terminal")
+	_ = cmd.MarkFlagRequired("format")
+	return cmd
+}
+
+// knownForExport lists the keystore's keys and the provider-served hosts
+// regkey knows of (see discoverHosts), each registry once.
+func knownForExport(ctx context.Context, f *Factory, l *credentialLookup) ([]knownHost, error) {
+	var out []knownHost
+	store, info, err := f.Keystore(ctx)
+	if err != nil {
+		return nil, hintUnavailable(err)
+	}
+	keys, err := store.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing the %s keystore: %w", info.Backend, hintUnavailable(err))
+	}
+	for _, k := range sortedKeys(keys) {
+		out = append(out, knownHost{Host: k, Origin: originKeystore})
+	}
+	if l.router == nil {
+		return out, nil
+	}
+	warn := func(format string, a ...any) { fmt.Fprintf(f.IO.ErrOut, "regkey: warning: "+format+"\n", a...) }
+	for _, h := range discoverHosts(f, l.cache, warn) {
+		k, err := auth.ParseKey(h.Host)
+		if err != nil {
+			continue
+		}
+		if route, err := l.router.Route(k); err == nil && !route.Static() {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// originKeystore marks a key listed by the keystore.
+const originKeystore = "keystore"

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/regkey/regkey/providers"
+	"github.com/regkey/regkey/providers/tokencache"
+)
+
+// Refresh defaults.
+const (
+	// RefreshJobs is how many registries refresh at once by default.
+	RefreshJobs = 4
+	// RefreshTimeout bounds one registry's refresh by default.
+	RefreshTimeout = 30 * time.Second
+)
+
+// RefreshOptions are the inputs of `regkey refresh`.
+type RefreshOptions struct {
+	IO IOStreams
+	// Hosts are the registries named on the command line; none means every
+	// provider-served registry regkey knows of (see Discover).
+	Hosts []string
+	// IfExpiringWithin, when positive, skips tokens that stay valid longer.
+	IfExpiringWithin time.Duration
+	JSON             bool
+	// Jobs bounds concurrent refreshes; Timeout bounds each one.
+	Jobs    int
+	Timeout time.Duration
+	// Now is the clock.
+	Now func() time.Time
+
+	// Setup returns the router and the token cache.
+	Setup func() (*providers.Router, *tokencache.Cache, error)
+	// Discover lists the known hosts when none are named.
+	Discover func(cache *tokencache.Cache) []knownHost
+}
+
+func init() {
+	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdRefresh(f, nil) })
+}
+
+// NewCmdRefresh builds `regkey refresh`. runF replaces refreshRun in tests.
+func NewCmdRefresh(f *Factory, runF func(*RefreshOptions) error) *cobra.Command {
+	opts := &RefreshOptions{
+		IO:    f.IO,
+		Now:   f.Now,
+		Setup: func() (*providers.Router, *tokencache.Cache, error) { return providerParts(f) },
+	}
+	opts.Discover = func(c *tokencache.Cache) []knownHost {
+		return discoverHosts(f, c, func(format string, a ...any) {
+			fmt.Fprintf(f.IO.ErrOut, "regkey: warning: "+format+"\n", a...)
+		})
+	}
+	cmd := &cobra.Command{
+		Use:   "refresh [HOST...]",
+		Short: "Renew the cached tokens of ECR, ACR, Google and other provider-served registries",
+		Long: `refresh asks each registry's provider for a new token and stores it in regkey's
+token cache, so that later pulls (docker, podman, the kubelet) never wait for a
+cloud. Registries refresh concurrently (--jobs), each within --timeout.
+
+With no HOST, refresh renews every registry that a provider serves and regkey
+knows of: the exact (non-glob) "match" of each provider rule in the settings
+file, the hosts of tokens already in the cache, and the registries named in
+docker's config.json and podman's auth files. Registries served by the keystore
+have no token to renew and are left out. A provider with no credentials at all
+for a registry found only in the cache or a client's config is reported as
+skipped; for a registry named on the command line or by a rule it is a failure.
+
+Tokens that serve several registries (one Google access token serves every
+Google registry) are renewed once. --if-expiring-within renews only tokens
+that expire within that time, or are not cached: the mode for cron jobs,
+systemd timers and CI pre-steps.
+
+The summary table goes to stdout (--json for scripts), progress to stderr on a
+terminal. The exit status is 0 when every registry refreshed or was skipped,
+and 3 when any failed; the error names each one.`,
+		Example: `  regkey refresh
+  regkey refresh 123456789012.dkr.ecr.eu-west-1.amazonaws.com myregistry.azurecr.io
+  regkey refresh --if-expiring-within 2h        # systemd timer, cron, CI pre-step
+  regkey refresh --json | jq -r '.registries[] | select(.status == "failed") | .host'`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Hosts = args
+			if opts.IfExpiringWithin < 0 {
+				return usageErrorf("--if-expiring-within %v: want a positive duration", opts.IfExpiringWithin)
+			}
+			if opts.Jobs < 1 || opts.Jobs > 64 {
+				return usageErrorf("--jobs %d: want 1 to 64", opts.Jobs)
+			}
+			if opts.Timeout <= 0 {
+				return usageErrorf("--timeout %v: want a positive duration", opts.Timeout)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return refreshRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().DurationVar(&opts.IfExpiringWithin, "if-expiring-within", 0, "renew only tokens that expire within `DURATION` (or are not cached)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	cmd.Flags().IntVarP(&opts.Jobs, "jobs", "j", RefreshJobs, "refresh at most `N` registries at once")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", RefreshTimeout, "give up on one registry after `DURATION`")
+	return cmd
+}
+
+func refreshRun(ctx context.Context, opts *RefreshOptions) error {
+	router, cache, err := opts.Setup()
+	if err != nil {
+		return withHint(err, "fix the settings file (regkey doctor explains it)")
+	}
+	hosts := make([]knownHost, 0, len(opts.Hosts))
+	for _, h := range opts.Hosts {
+		hosts = append(hosts, knownHost{Host: h, Origin: originArgument})
+	}
+	if len(hosts) == 0 {
+		hosts = opts.Discover(cache)
+	}
+	results := (&refresher{router: router, cache: cache, opts: opts}).run(ctx, hosts)
+	if err := printRefresh(opts, results); err != nil {
+		return err
+	}
+	var failed []string
+	for _, r := range results {
+		if r.Status == statusFailed {
+			failed = append(failed, r.Host)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("refresh failed for %s: %w", strings.Join(failed, ", "), &PartialError{Failed: failed})
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+)
+
+// refreshJSON is the shape of `regkey refresh --json`.
+type refreshJSON struct {
+	Registries []refreshResult `json:"registries"`
+	// Failed names the registries that failed, as the exit status 3 does.
+	Failed []string `json:"failed"`
+}
+
+// printRefresh writes the summary: a table, or JSON.
+func printRefresh(opts *RefreshOptions, results []refreshResult) error {
+	if opts.JSON {
+		out := refreshJSON{Registries: results, Failed: []string{}}
+		if out.Registries == nil {
+			out.Registries = []refreshResult{}
+		}
+		for _, r := range results {
+			if r.Status == statusFailed {
+				out.Failed = append(out.Failed, r.Host)
+			}
+		}
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if len(results) == 0 {
+		fmt.Fprintln(opts.IO.ErrOut, "No provider-served registries to refresh: name one, or add a rule to regkey's settings file.")
+		return nil
+	}
+	now := opts.Now()
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REGISTRY\tPROVIDER\tSTATUS\tEXPIRES\tDETAIL")
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Host, refreshDash(r.Provider), r.Status, expiresIn(r.Expires, now), r.Detail)
+	}
+	return tw.Flush()
+}
+
+// expiresIn is an expiry for the table: "in 11h59m", "expired", or "-".
+func expiresIn(t *time.Time, now time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	d := t.Sub(now)
+	if d <= 0 {
+		return "expired"
+	}
+	d = d.Round(time.Minute)
+	if d < time.Minute {
+		return "in <1m"
+	}
+	s := d.String() // "11h59m0s"
+	return "in " + s[:len(s)-2]
+}
+
+func refreshDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/providers"
+	"github.com/regkey/regkey/providers/tokencache"
+)
+
+// Statuses of one registry in `regkey refresh`.
+const (
+	statusRefreshed = "refreshed" // a new token was obtained
+	statusFresh     = "fresh"     // --if-expiring-within: the cached token stays valid
+	statusSkipped   = "skipped"   // nothing to refresh (keystore registry, no provider credentials)
+	statusFailed    = "failed"
+)
+
+// refreshResult is one registry's line of the summary (and of --json).
+type refreshResult struct {
+	Host     string     `json:"host"`
+	Provider string     `json:"provider,omitempty"`
+	Origin   string     `json:"origin"`
+	Status   string     `json:"status"`
+	Expires  *time.Time `json:"expires,omitempty"`
+	Detail   string     `json:"detail,omitempty"`
+}
+
+// refreshGroup is the registries that share one token: refreshed once.
+type refreshGroup struct {
+	route providers.Route
+	key   auth.Key // the first registry's key, used for the refresh
+	hosts []knownHost
+}
+
+// refresher runs one `regkey refresh`.
+type refresher struct {
+	router *providers.Router
+	cache  *tokencache.Cache
+	opts   *RefreshOptions
+
+	mu   sync.Mutex
+	done int
+}
+
+// run refreshes hosts and returns one result per host, sorted by host.
+func (r *refresher) run(ctx context.Context, hosts []knownHost) []refreshResult {
+	groups, results := r.plan(hosts)
+	out := make(chan []refreshResult, len(groups))
+	sem := make(chan struct{}, max(r.opts.Jobs, 1))
+	var wg sync.WaitGroup
+	for _, g := range groups {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			res := r.refreshGroup(ctx, g)
+			r.progress(len(groups), res)
+			out <- res
+		})
+	}
+	wg.Wait()
+	close(out)
+	for res := range out {
+		results = append(results, res...)
+	}
+	sort.Slice(results, func(i, j int) bool { return results[i].Host < results[j].Host })
+	return results
+}
+
+// plan routes each host and groups the provider-served ones by token. Hosts
+// that cannot be refreshed at all come back as results: malformed or
+// unroutable hosts fail, keystore hosts named on the command line are
+// skipped, and keystore hosts found by discovery are left out.
+func (r *refresher) plan(hosts []knownHost) ([]*refreshGroup, []refreshResult) {
+	var results []refreshResult
+	var groups []*refreshGroup
+	byToken := map[string]*refreshGroup{}
+	seen := map[string]bool{}
+	for _, h := range hosts {
+		k, err := auth.ParseKey(h.Host)
+		if err == nil && k.Opaque {
+			err = errors.New("not a registry host")
+		}
+		if err != nil {
+			results = append(results, refreshResult{Host: h.Host, Origin: h.Origin, Status: statusFailed, Detail: err.Error()})
+			continue
+		}
+		h.Host = k.Host
+		if seen[k.Host] {
+			continue
+		}
+		seen[k.Host] = true
+		route, err := r.router.Route(k)
+		switch {
+		case err != nil:
+			results = append(results, refreshResult{Host: k.Host, Origin: h.Origin, Status: statusFailed, Detail: err.Error()})
+			continue
+		case route.Static() && h.Origin == originArgument:
+			results = append(results, refreshResult{Host: k.Host, Provider: providers.Keystore, Origin: h.Origin,
+				Status: statusSkipped, Detail: "served by the keystore: no token to refresh"})
+			continue
+		case route.Static():
+			continue
+		}
+		id := ""
+		if !r.cache.Disabled {
+			id = route.Provider.CacheKey(k)
+		}
+		if id == "" {
+			id = "host\x00" + k.Host
+		}
+		id = route.Name + "\x00" + id
+		g := byToken[id]
+		if g == nil {
+			g = &refreshGroup{route: route, key: k}
+			byToken[id] = g
+			groups = append(groups, g)
+		}
+		g.hosts = append(g.hosts, h)
+	}
+	return groups, results
+}
+
+// refreshGroup renews one token (unless --if-expiring-within finds it
+// fresh) and reports it for every host of the group.
+func (r *refresher) refreshGroup(ctx context.Context, g *refreshGroup) []refreshResult {
+	p := g.route.Provider
+	res := refreshResult{Provider: g.route.Name}
+	now := r.opts.Now()
+	if d := r.opts.IfExpiringWithin; d > 0 {
+		if e, ok := r.cache.Lookup(p, g.key); ok && e.Expires.After(now.Add(d)) {
+			res.Status, res.Expires = statusFresh, &e.Expires
+			res.Detail = "cached token valid beyond --if-expiring-within"
+			return g.fanOut(res)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	e, err := r.cache.Renew(ctx, p, g.key)
+	switch {
+	case err == nil:
+		res.Status = statusRefreshed
+		if !e.Expires.IsZero() {
+			res.Expires = &e.Expires
+		}
+		switch {
+		case e.Expires.IsZero():
+			res.Detail = "token has no expiry; not cached"
+		case r.cache.Disabled:
+			res.Detail = "not cached (REGKEY_NO_CACHE=1)"
+		}
+	case errors.Is(err, providers.ErrNoCredentials) && !g.named():
+		res.Status, res.Detail = statusSkipped, oneLineErr(err)
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		res.Status, res.Detail = statusFailed, fmt.Sprintf("no answer within %v: %s", r.opts.Timeout, oneLineErr(err))
+	default:
+		res.Status, res.Detail = statusFailed, oneLineErr(err)
+	}
+	return g.fanOut(res)
+}
+
+// named reports whether the user asked for one of the group's registries,
+// on the command line or with a rule.
+func (g *refreshGroup) named() bool {
+	for _, h := range g.hosts {
+		if h.Origin == originArgument || h.Origin == originRule {
+			return true
+		}
+	}
+	return false
+}
+
+// fanOut copies res for every host of the group.
+func (g *refreshGroup) fanOut(res refreshResult) []refreshResult {
+	out := make([]refreshResult, len(g.hosts))
+	for i, h := range g.hosts {
+		out[i] = res
+		out[i].Host, out[i].Origin = h.Host, h.Origin
+	}
+	return out
+}
+
+// progress reports a finished group on stderr when a person is watching.
+func (r *refresher) progress(total int, res []refreshResult) {
+	if !r.opts.IO.OutTTY || r.opts.JSON || len(res) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done++
+	fmt.Fprintf(r.opts.IO.ErrOut, "[%d/%d] %s %s: %s\n", r.done, total, res[0].Provider, res[0].Host, res[0].Status)
+}

@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/resolve"
+	"github.com/regkey/regkey/providers"
+	"github.com/regkey/regkey/providers/builtin"
+	"github.com/regkey/regkey/providers/tokencache"
+)
+
+// Where refresh and export found a registry host.
+const (
+	originArgument = "argument"
+	originRule     = "rule"
+	originCache    = "token cache"
+	originDocker   = "docker config"
+	originPodman   = "podman auth"
+)
+
+// knownHost is a registry host and where regkey learned of it.
+type knownHost struct {
+	Host   string
+	Origin string
+}
+
+// providerParts returns the router (built-in detection and the settings
+// file's rules) and the token cache, as protocol mode builds them. The
+// error is an unreadable settings file or a malformed rule.
+func providerParts(f *Factory) (*providers.Router, *tokencache.Cache, error) {
+	s, err := f.Settings()
+	if err != nil {
+		return nil, nil, err
+	}
+	router, err := builtin.NewRouter(f.Env, s.Registries)
+	if err != nil {
+		return nil, nil, err
+	}
+	return router, &tokencache.Cache{
+		Dir:      f.Paths.CacheDir,
+		Now:      f.Now,
+		Disabled: f.Env.Get("REGKEY_NO_CACHE") == "1",
+		Warn:     f.IO.ErrOut,
+	}, nil
+}
+
+// discoverHosts lists the registry hosts regkey knows of, each once, in
+// this order: the exact (non-glob) matches of the settings file's provider
+// rules, the hosts of cached tokens, the keys of docker's config.json
+// (auths and credHelpers), and those of podman's own auth files. Files that
+// cannot be read are reported on warn and skipped. Callers route each host
+// and keep the ones they need: `refresh` keeps the provider-served ones.
+func discoverHosts(f *Factory, cache *tokencache.Cache, warn func(string, ...any)) []knownHost {
+	var out []knownHost
+	seen := map[string]bool{}
+	add := func(raw, origin string) {
+		k, err := auth.ParseKey(raw)
+		if err != nil || k.Opaque || k.Host == "" || seen[k.Host] {
+			return
+		}
+		seen[k.Host] = true
+		out = append(out, knownHost{Host: k.Host, Origin: origin})
+	}
+	if s, err := f.Settings(); err == nil {
+		for _, r := range s.Registries {
+			if r.Provider != providers.Keystore && !strings.Contains(r.Match, "*") {
+				add(r.Match, originRule)
+			}
+		}
+	}
+	if cache != nil {
+		entries, err := cache.Entries()
+		if err != nil {
+			warn("%v", err)
+		}
+		for _, e := range entries {
+			if e.Host != "" {
+				add(e.Host, originCache)
+			}
+		}
+	}
+	files := []struct{ path, origin string }{{f.Paths.DockerConfig, originDocker}}
+	for _, p := range config.PodmanAuthFor(f.Env, runtime.GOOS, os.Getuid()).OwnFiles() {
+		files = append(files, struct{ path, origin string }{p, originPodman})
+	}
+	for _, file := range files {
+		a, err := config.ReadAuthFile(file.path)
+		if err != nil {
+			warn("%v", err)
+			continue
+		}
+		for _, key := range a.AuthKeys() {
+			add(key, file.origin)
+		}
+		for key := range a.CredHelpers() {
+			add(key, file.origin)
+		}
+	}
+	return out
+}
+
+// expirySource is resolve.Dynamic that also keeps the expiry of the token
+// it answered with, for the kubelet's cacheDuration. Use one per lookup: it
+// is not safe for concurrent use.
+type expirySource struct {
+	router  *providers.Router
+	cache   *tokencache.Cache
+	timeout time.Duration
+
+	answered bool
+	expires  time.Time
+}
+
+var _ resolve.Source = (*expirySource)(nil)
+
+// Get implements resolve.Source as resolve.Dynamic does.
+func (s *expirySource) Get(ctx context.Context, k auth.Key) (auth.Credential, bool, error) {
+	route, err := s.router.Route(k)
+	if err != nil {
+		return auth.Credential{}, true, err
+	}
+	if route.Static() {
+		return auth.Credential{}, false, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	c, exp, err := s.cache.Get(ctx, route.Provider, k)
+	if err != nil {
+		return auth.Credential{}, true, err
+	}
+	if c.Empty() {
+		return auth.Credential{}, true, fmt.Errorf("%s %s: empty credential: %w", route.Name, k.Host, providers.ErrNoCredentials)
+	}
+	s.answered, s.expires = true, exp
+	return c, true, nil
+}
+
+// credentialLookup answers what `docker-credential-regkey get` would answer
+// for a key (providers first, then the keystore), with the token's expiry.
+// It implements kubelet.Lookup and serves export.
+type credentialLookup struct {
+	f      *Factory
+	router *providers.Router // nil: keystore only
+	cache  *tokencache.Cache
+}
+
+// newCredentialLookup builds a lookup for f. When the settings file is
+// unreadable it warns and answers from the keystore alone, as protocol mode
+// does.
+func newCredentialLookup(f *Factory) *credentialLookup {
+	router, cache, err := providerParts(f)
+	if err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "regkey: warning: registry providers are off: %v\n", oneLineErr(err))
+	}
+	return &credentialLookup{f: f, router: router, cache: cache}
+}
+
+// Credential returns the credential for serverURL (a host, HOST/REPO or any
+// key a client sends) and its expiry (zero when unknown). A miss wraps
+// auth.ErrNotFound.
+func (l *credentialLookup) Credential(ctx context.Context, serverURL string) (auth.Credential, time.Time, error) {
+	opts := resolve.Options{Stderr: l.f.IO.ErrOut}
+	var src *expirySource
+	if l.router != nil {
+		src = &expirySource{router: l.router, cache: l.cache, timeout: resolve.DefaultProviderTimeout}
+		opts.Dynamic = src
+	}
+	c, err := resolve.New(&lazyKeystore{f: l.f}, opts).Get(ctx, serverURL)
+	if err != nil {
+		return auth.Credential{}, time.Time{}, err
+	}
+	if src != nil && src.answered {
+		return c, src.expires, nil
+	}
+	return c, time.Time{}, nil
+}

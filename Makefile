@@ -4,6 +4,8 @@
 #                  $(PREFIX)/bin (default ~/.local/bin) and wire docker
 #   make test      every test: unit, protocol conformance, end to end with
 #                  real clients (see .ci/run for the packages they need)
+#   make bench     benchmarks against a floor and the reference helpers
+#                  (bench.mk, BENCHMARKS.md)
 
 PREFIX    ?= $(HOME)/.local
 BINDIR    ?= $(PREFIX)/bin
@@ -34,3 +36,4 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/regkey $(DESTDIR)$(BINDIR)/docker-credential-regkey
 
 -include test.mk
+-include bench.mk

@@ -1,0 +1,241 @@
+//go:build linux
+
+package bench
+
+import (
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+
+	"github.com/regkey/regkey/internal/testenv"
+	"github.com/regkey/regkey/providers/ecr/ecrfake"
+)
+
+// ecrClient is a client environment for the ECR scenarios: static AWS keys,
+// no AWS config files, regkey's file keystore (never opened on these paths)
+// and the reference helper's cache under the client's directory.
+func (b *bench) ecrClient() *testenv.Client {
+	c := testenv.NewClient(b.t, b.bin)
+	c.UseFileKeystore(b.t)
+	c.Setenv("AWS_ACCESS_KEY_ID", benchKeyID)
+	c.Setenv("AWS_SECRET_ACCESS_KEY", "bench-secret-access-key")
+	c.Setenv("AWS_ECR_CACHE_DIR", filepath.Join(c.Dir, "ecr-login"))
+	return c
+}
+
+// fake starts an ECR fake for the life of the benchmark.
+func (b *bench) fake() *ecrfake.Server {
+	f := ecrfake.New()
+	b.t.Cleanup(f.Close)
+	return f
+}
+
+// tlsFake serves base's API over HTTPS and returns its URL and CA
+// certificate (PEM). Requests are recorded by base.
+func (b *bench) tlsFake(base *ecrfake.Server) (string, []byte) {
+	s := httptest.NewUnstartedServer(base.Config.Handler)
+	s.StartTLS()
+	b.t.Cleanup(s.Close)
+	return s.URL, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw})
+}
+
+func count(f *ecrfake.Server) func() int { return func() int { return len(f.Requests()) } }
+
+// startup times `version`: process start and package initialisation only.
+func (b *bench) startup() group {
+	c := b.ecrClient()
+	in := b.file("empty", "")
+	g := group{Name: "start-up: `version` (process start and package init, nothing opened)", Env: c.Env(), Cmds: []command{
+		{Label: "floor", Role: roleFloor, Shell: one("", b.floor, "get", in)},
+		{Label: "regkey version", Role: roleOurs, Shell: one("", b.bin.Helper, "version", in)},
+	}}
+	if b.refECR != "" {
+		g.Cmds = append(g.Cmds, command{Label: "ecr-login version", Role: roleRef, Shell: one("", b.refECR, "version", in)})
+	}
+	return g
+}
+
+// cachedECR times an ECR get served from each helper's warm token cache,
+// without AWS_CA_BUNDLE or with the system bundle in it (as machines of
+// this kind export it).
+func (b *bench) cachedECR(bundle bool) func() group {
+	return func() group {
+		c := b.ecrClient()
+		reg, ref := b.fake(), b.fake()
+		c.Setenv("AWS_ENDPOINT_URL_ECR", reg.URL)
+		name := "cached ECR get (warm token cache), AWS_CA_BUNDLE unset"
+		if bundle {
+			c.Setenv("AWS_CA_BUNDLE", systemBundle)
+			name = "cached ECR get (warm token cache), AWS_CA_BUNDLE=" + systemBundle
+		}
+		key := b.file("ecr-key", ecrHost)
+		refEnv := "AWS_ENDPOINT_URL_ECR=" + ref.URL
+		// Warm both caches and check the answers.
+		b.checkToken(b.run(c, nil, ecrHost, b.bin.Helper, "get"))
+		g := group{Name: name, Env: c.Env(), Cmds: []command{
+			{Label: "floor", Role: roleFloor, Shell: one("", b.floor, "get", key)},
+			{Label: "regkey", Role: roleOurs, Shell: one("", b.bin.Helper, "get", key), Requests: count(reg)},
+		}}
+		if b.refECR != "" {
+			b.checkToken(b.run(c, []string{refEnv}, ecrHost, b.refECR, "get"))
+			g.Cmds = append(g.Cmds, command{Label: "ecr-login", Role: roleRef,
+				Shell: one(refEnv, b.refECR, "get", key), Requests: count(ref)})
+		}
+		return g
+	}
+}
+
+// checkToken fails the benchmark unless out is the fake's ECR answer.
+func (b *bench) checkToken(out string) {
+	b.t.Helper()
+	var cr struct{ Username, Secret string }
+	if err := json.Unmarshal([]byte(out), &cr); err != nil || cr.Username != "AWS" ||
+		cr.Secret != ecrfake.Password(benchKeyID, "us-east-1") {
+		b.t.Fatalf("ECR get answered %q, want the fake's token", out)
+	}
+}
+
+// coldECR times an ECR get with every token cache emptied before each run:
+// SDK configuration, credentials, one GetAuthorizationToken against the
+// loopback fake, and the cache write. Over HTTPS the CA bundle is the
+// system bundle plus the fakes' certificates, as a corporate bundle would
+// be.
+func (b *bench) coldECR(https bool) func() group {
+	return func() group {
+		c := b.ecrClient()
+		regFake, refFake := b.fake(), b.fake()
+		regURL, refURL := regFake.URL, refFake.URL
+		name := "cold ECR get over HTTP (token caches emptied before every run)"
+		if https {
+			var regPEM, refPEM []byte
+			regURL, regPEM = b.tlsFake(regFake)
+			refURL, refPEM = b.tlsFake(refFake)
+			sys, _ := os.ReadFile(systemBundle)
+			bundle := b.file("bundle.pem", string(sys)+string(regPEM)+string(refPEM))
+			c.Setenv("AWS_CA_BUNDLE", bundle)
+			name = fmt.Sprintf("cold ECR get over HTTPS (AWS_CA_BUNDLE: system bundle + fake CA, %d KiB)", (len(sys)+len(regPEM)+len(refPEM))/1024)
+		}
+		c.Setenv("AWS_ENDPOINT_URL_ECR", regURL)
+		key := b.file("ecr-key", ecrHost)
+		refEnv := "AWS_ENDPOINT_URL_ECR=" + refURL
+		b.checkToken(b.run(c, nil, ecrHost, b.bin.Helper, "get"))
+		g := group{Name: name, Env: c.Env(), Prepare: b.emptyCaches(c), Cmds: []command{
+			{Label: "floor", Role: roleFloor, Shell: one("", b.floor, "get", key)},
+			{Label: "regkey", Role: roleOurs, Shell: one("", b.bin.Helper, "get", key), Requests: count(regFake)},
+		}}
+		if b.refECR != "" {
+			b.checkToken(b.run(c, []string{refEnv}, ecrHost, b.refECR, "get"))
+			g.Cmds = append(g.Cmds, command{Label: "ecr-login", Role: roleRef,
+				Shell: one(refEnv, b.refECR, "get", key), Requests: count(refFake)})
+		}
+		return g
+	}
+}
+
+// emptyCaches is the shell line that removes regkey's token cache and the
+// reference helper's cache file.
+func (b *bench) emptyCaches(c *testenv.Client) string {
+	return "rm -rf " + filepath.Join(c.Getenv("XDG_CACHE_HOME"), "regkey") + " " +
+		filepath.Join(c.Getenv("AWS_ECR_CACHE_DIR"), "cache.json")
+}
+
+// concurrentECR times N processes asking for one cold ECR key at once:
+// regkey's per-key lock makes that one token request; the reference helper
+// has no cross-process lock.
+func (b *bench) concurrentECR() group {
+	n := concurrency()
+	c := b.ecrClient()
+	regFake, refFake := b.fake(), b.fake()
+	c.Setenv("AWS_ENDPOINT_URL_ECR", regFake.URL)
+	key := b.file("ecr-key", ecrHost)
+	refEnv := "AWS_ENDPOINT_URL_ECR=" + refFake.URL
+	g := group{Name: fmt.Sprintf("%d concurrent cold ECR gets over HTTP (one run = %d processes at once)", n, n),
+		Env: c.Env(), Prepare: b.emptyCaches(c), Cmds: []command{
+			{Label: fmt.Sprintf("floor ×%d", n), Role: roleFloor, Shell: many(n, "", b.floor, "get", key)},
+			{Label: fmt.Sprintf("regkey ×%d", n), Role: roleOurs, Shell: many(n, "", b.bin.Helper, "get", key),
+				Requests: count(regFake), Procs: n},
+		}}
+	if b.refECR != "" {
+		g.Cmds = append(g.Cmds, command{Label: fmt.Sprintf("ecr-login ×%d", n), Role: roleRef,
+			Shell: many(n, refEnv, b.refECR, "get", key), Requests: count(refFake), Procs: n})
+	}
+	return g
+}
+
+// storeClient is a client with every keystore backend reachable: the file
+// store, a private gnome-keyring and a pass store, which Debian's
+// secretservice and pass helpers use too.
+func (b *bench) storeClient() *testenv.Client {
+	c := testenv.NewClient(b.t, b.bin)
+	c.UseFileKeystore(b.t)
+	c.SetenvMap(testenv.NewKeyring(b.t, testenv.KeyringOptions{}).Env())
+	c.SetenvMap(testenv.NewPass(b.t).Env())
+	return c
+}
+
+// stores are the keystores timed, each with the reference helper for the
+// same backend.
+var stores = []struct{ backend, ref string }{{"file", ""}, {"os", "secretservice"}, {"pass", "pass"}}
+
+// seed stores n credentials (staticHost and n-1 others) in every keystore.
+func (b *bench) seed(c *testenv.Client, n int) {
+	for i := range n {
+		host := staticHost
+		if i > 0 {
+			host = fmt.Sprintf("registry-%d.bench.example", i)
+		}
+		in := fmt.Sprintf(`{"ServerURL":%q,"Username":"bench","Secret":"bench-secret-%d"}`, host, i)
+		for _, s := range stores {
+			b.run(c, []string{"REGKEY_KEYSTORE=" + s.backend}, in, b.bin.Helper, "store")
+			if p := b.refPath(s.ref); p != "" {
+				b.run(c, nil, in, p, "store")
+			}
+		}
+	}
+}
+
+func (b *bench) refPath(name string) string {
+	switch name {
+	case "secretservice":
+		return b.secretservice
+	case "pass":
+		return b.pass
+	}
+	return ""
+}
+
+// storeGroup times verb against every keystore, each next to its reference.
+func (b *bench) storeGroup(name, verb, stdin string, entries int) group {
+	c := b.storeClient()
+	b.seed(c, entries)
+	in := b.file(verb+"-input", stdin)
+	g := group{Name: name, Env: c.Env(), Cmds: []command{
+		{Label: "floor", Role: roleFloor, Shell: one("", b.floor, verb, in)},
+	}}
+	for _, s := range stores {
+		label := "regkey " + s.backend
+		vs := "none"
+		if p := b.refPath(s.ref); p != "" {
+			vs = "docker-credential-" + s.ref
+		}
+		g.Cmds = append(g.Cmds, command{Label: label, Role: roleOurs, Versus: vs,
+			Shell: one("REGKEY_KEYSTORE="+s.backend, b.bin.Helper, verb, in)})
+		if p := b.refPath(s.ref); p != "" {
+			g.Cmds = append(g.Cmds, command{Label: vs, Role: roleRef, Shell: one("", p, verb, in)})
+		}
+	}
+	return g
+}
+
+// keystoreGet times a get that the keystore answers.
+func (b *bench) keystoreGet() group {
+	return b.storeGroup("keystore get (exact key), per backend", "get", staticHost, 1)
+}
+
+// list times list over 10 stored credentials.
+func (b *bench) list() group {
+	return b.storeGroup("list (10 credentials), per backend", "list", "", 10)
+}

@@ -24,6 +24,11 @@ const BackupSuffix = ".regkey-backup"
 type Journal struct {
 	path  string
 	Files []JournalFile `json:"files"`
+	// Credentials, when set, gives the credentials the keystore holds: a
+	// backup then leaves out the secrets that moved there (the original's
+	// plaintext must not outlive the migration beside it), and undo puts
+	// them back from the keystore.
+	Credentials Credentials `json:"-"`
 }
 
 // JournalFile is one file setup changed.
@@ -43,6 +48,10 @@ type JournalFile struct {
 	CreatedDirs []string `json:"createdDirs,omitempty"`
 	// Written is the SHA-256 of what setup last wrote, to notice later edits.
 	Written string `json:"written,omitempty"`
+	// Redacted is set when the backup leaves out secrets that undo takes
+	// from the keystore; Original is then the SHA-256 of the original.
+	Redacted bool   `json:"redacted,omitempty"`
+	Original string `json:"original,omitempty"`
 }
 
 // LoadJournal reads the journal at path; a missing file is an empty journal.
@@ -117,7 +126,11 @@ func (j *Journal) Write(path string, old []byte, existed bool, mode fs.FileMode,
 	if fresh {
 		nf := JournalFile{Path: path, Target: target, Existed: existed, Mode: mode}
 		if existed {
-			if nf.Backup, err = writeBackup(target, old, mode); err != nil {
+			content := old
+			if red, ok := redactBackup(old, j.Credentials); ok {
+				content, nf.Redacted, nf.Original = red, true, digest(old)
+			}
+			if nf.Backup, err = writeBackup(target, content, mode); err != nil {
 				return err
 			}
 		} else {

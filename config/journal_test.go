@@ -5,7 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/regkey/regkey/auth"
 )
 
 func mustWrite(t *testing.T, path string, data []byte, mode os.FileMode) {
@@ -187,5 +190,68 @@ func TestWriteFileAtomicNewFileAndDirModes(t *testing.T) {
 	di, _ := os.Stat(filepath.Dir(path))
 	if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
 		t.Errorf("modes file %v dir %v, want 0600 and 0700", fi.Mode().Perm(), di.Mode().Perm())
+	}
+}
+
+func TestJournalBackupLeavesMovedSecretsOut(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.json")
+	orig := []byte("{\n\t\"auths\": {\n\t\t\"a\": {\n\t\t\t\"auth\": \"YWxpY2U6czNjcmV0\"\n\t\t},\n\t\t\"t\": {\n\t\t\t\"identitytoken\": \"rt\\u003c1\"\n\t\t},\n\t\t\"kept/ns\": {\n\t\t\t\"auth\": \"Ym9iOnB3\"\n\t\t}\n\t}\n}\n")
+	mustWrite(t, path, orig, 0o600)
+	keystore := map[string]auth.Credential{
+		"a": {Username: "alice", Secret: "s3cret"},
+		"t": {Username: auth.TokenUsername, Secret: "rt<1"},
+	}
+	creds := func(k string) (auth.Credential, bool) { c, ok := keystore[k]; return c, ok }
+	j, _ := LoadJournal(filepath.Join(dir, "journal.json"))
+	j.Credentials = creds
+	journalEdit(t, j, path)
+	backup, _ := os.ReadFile(path + BackupSuffix)
+	for _, secret := range []string{"YWxpY2U6czNjcmV0", "rt"} {
+		if bytes.Contains(backup, []byte(`"`+secret)) {
+			t.Errorf("backup holds %s:\n%s", secret, backup)
+		}
+	}
+	if !bytes.Contains(backup, []byte(`"Ym9iOnB3"`)) || !bytes.Contains(backup, []byte(`"`+SecretMarker+`"`)) {
+		t.Errorf("backup:\n%s", backup)
+	}
+
+	j2, _ := LoadJournal(j.Path())
+	if _, err := j2.Undo(false, false); err == nil {
+		t.Fatal("undo without the keystore succeeded")
+	}
+	j2.Credentials = func(k string) (auth.Credential, bool) {
+		c, ok := keystore[k]
+		if k == "a" {
+			c.Secret = "changed since"
+		}
+		return c, ok
+	}
+	if _, err := j2.Undo(false, false); err == nil || !strings.Contains(err.Error(), "differ") {
+		t.Fatalf("undo with changed credentials: %v", err)
+	}
+	j2.Credentials = creds
+	if _, err := j2.Undo(false, false); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, orig) {
+		t.Errorf("after undo:\n%s\nwant\n%s", b, orig)
+	}
+}
+
+func TestJournalKeepsPlaintextBackupWhenRedactionCannotBeUndone(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.json")
+	// Written with an escaped slash: re-encoding the keystore's value would
+	// not give these bytes back, so the backup keeps them.
+	orig := []byte(`{"auths":{"a":{"auth":"YTo\/"}}}`)
+	mustWrite(t, path, orig, 0o600)
+	j, _ := LoadJournal(filepath.Join(dir, "journal.json"))
+	j.Credentials = func(string) (auth.Credential, bool) { return auth.Credential{Username: "a", Secret: "?"}, true }
+	journalEdit(t, j, path)
+	if b, _ := os.ReadFile(path + BackupSuffix); !bytes.Equal(b, orig) {
+		t.Errorf("backup = %s", b)
 	}
 }

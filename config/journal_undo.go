@@ -54,9 +54,9 @@ func (j *Journal) Undo(force, dryRun bool) ([]UndoResult, error) {
 			continue
 		}
 		if e.Existed && r.Action != UndoGone {
-			b, err := os.ReadFile(e.Backup)
+			b, err := j.original(e)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("reading the backup of %s: %w", e.Path, err))
+				errs = append(errs, err)
 				continue
 			}
 			r.Action, r.Next = UndoRestored, b
@@ -109,4 +109,27 @@ func (j *Journal) undoOne(e JournalFile, r UndoResult) error {
 		}
 	}
 	return nil
+}
+
+// original returns the content a file had before setup: its backup, with
+// the secrets that moved into the keystore put back.
+func (j *Journal) original(e JournalFile) ([]byte, error) {
+	b, err := os.ReadFile(e.Backup)
+	if err != nil {
+		return nil, fmt.Errorf("reading the backup of %s: %w", e.Path, err)
+	}
+	if !e.Redacted {
+		return b, nil
+	}
+	if j.Credentials == nil {
+		return nil, fmt.Errorf("restoring %s: its backup %s needs the secrets in the keystore", e.Path, e.Backup)
+	}
+	out, err := restoreBackup(b, j.Credentials)
+	if err != nil {
+		return nil, fmt.Errorf("restoring %s from %s: %w (run `regkey login` for it, then undo again)", e.Path, e.Backup, err)
+	}
+	if e.Original != "" && digest(out) != e.Original {
+		return nil, fmt.Errorf("restoring %s: the keystore's credentials differ from the ones setup moved (logged in again since?); the backup %s keeps the rest of the file", e.Path, e.Backup)
+	}
+	return out, nil
 }

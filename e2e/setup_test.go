@@ -71,8 +71,11 @@ func TestSetupMigratesThenDockerAndSkopeoUseRegkey(t *testing.T) {
 	if fi, _ := os.Stat(c.DockerConfigFile()); fi.Mode().Perm() != 0o640 {
 		t.Errorf("config.json mode = %v, want 0640 kept", fi.Mode().Perm())
 	}
-	if readFile(t, c.DockerConfigFile()+".regkey-backup") != original {
-		t.Errorf("backup differs from the original")
+	// The backup keeps everything but the secret, which undo takes back
+	// from the keystore.
+	if b := readFile(t, c.DockerConfigFile()+".regkey-backup"); strings.Contains(b, basic) ||
+		b != strings.Replace(original, `"`+basic+`"`, `"<moved to regkey's keystore>"`, 1) {
+		t.Errorf("backup:\n%s", b)
 	}
 	if !strings.Contains(readFile(t, persistent), `"`+r.Host+`": "regkey"`) {
 		t.Errorf("podman's persistent auth.json not wired:\n%s", readFile(t, persistent))
@@ -201,5 +204,46 @@ func TestSetupConcurrent(t *testing.T) {
 	c.MustRun(t, nil, "regkey", "setup", "--undo")
 	if got := readFile(t, c.DockerConfigFile()); got != original {
 		t.Errorf("after undo:\n%s\nwant\n%s", got, original)
+	}
+}
+
+// TestSetupPod (a short name: podman limits the runroot path): `podman
+// login` left a plaintext secret in the runtime auth.json; after setup it is in the keystore only, and podman
+// pushes through regkey.
+func TestSetupPod(t *testing.T) {
+	t.Parallel()
+	testenv.RequireProgram(t, "podman")
+	r := testenv.BasicRegistry(t)
+	img := testenv.NewImage(t, "v1")
+	c := newClient(t, backends[0])
+	c.Unsetenv("REGISTRY_AUTH_FILE")
+	c.Unsetenv("DOCKER_CONFIG") // podman 4 would log in to $DOCKER_CONFIG/config.json
+	podman := func(stdin []byte, args ...string) testenv.Result {
+		t.Helper()
+		return c.MustRun(t, stdin, "podman", c.PodmanArgs(args...)...)
+	}
+	podman(nil, "import", "--quiet", img.LayerTar, "localhost/e2e/setup:v1")
+	podman([]byte(r.Password+"\n"), "login", "--tls-verify=false", "-u", r.User, "--password-stdin", r.Host)
+	runtimeFile := filepath.Join(c.RuntimeDir, "containers", "auth.json")
+	basic := base64.StdEncoding.EncodeToString([]byte(r.User + ":" + r.Password))
+	if !strings.Contains(readFile(t, runtimeFile), basic) {
+		t.Fatalf("podman login did not write plaintext where expected:\n%s", readFile(t, runtimeFile))
+	}
+	if calls := c.HelperCalls(t); len(calls) != 0 {
+		t.Fatalf("regkey called before setup: %v", calls)
+	}
+
+	c.MustRun(t, nil, "regkey", "setup") // docker and podman, as both are installed
+	if strings.Contains(readFile(t, runtimeFile), basic) {
+		t.Errorf("the secret is still in %s", runtimeFile)
+	}
+	assertNoPlaintext(t, c, basic)
+	podman(nil, "push", "--quiet", "--tls-verify=false", "localhost/e2e/setup:v1", r.Host+"/test/setup:v1")
+	if gets(c.HelperCalls(t), r.Host) == 0 {
+		t.Errorf("podman push did not ask regkey: %v", c.HelperCalls(t))
+	}
+	doctor := c.Run(t, nil, "regkey", "doctor", "--offline")
+	if doctor.ExitCode != 0 {
+		t.Errorf("doctor after setup: exit %d\n%s%s", doctor.ExitCode, doctor.Stdout, doctor.Stderr)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
 )
 
@@ -82,6 +83,11 @@ func (p *setupPlan) apply(opts *SetupOptions) error {
 	if err != nil {
 		return err
 	}
+	moved := map[string]auth.Credential{}
+	for _, m := range p.migrations {
+		moved[m.key] = m.cred
+	}
+	j.Credentials = func(key string) (auth.Credential, bool) { c, ok := moved[key]; return c, ok }
 	var errs []error
 	changed := 0
 	for _, e := range p.edits {

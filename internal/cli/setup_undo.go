@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
 )
 
@@ -24,6 +25,14 @@ func setupUndo(ctx context.Context, opts *SetupOptions) error {
 	if len(j.Files) == 0 {
 		fmt.Fprintln(opts.IO.Out, "regkey setup has changed no file (or it was undone already): nothing to undo.")
 		return nil
+	}
+	j.Credentials = func(key string) (auth.Credential, bool) {
+		store, _, err := opts.Keystore(ctx)
+		if err != nil {
+			return auth.Credential{}, false
+		}
+		c, err := store.Get(ctx, key)
+		return c, err == nil
 	}
 	res, err := j.Undo(opts.Force, opts.DryRun)
 	out := opts.IO.Out

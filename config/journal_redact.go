@@ -1,0 +1,141 @@
+package config
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/regkey/regkey/auth"
+)
+
+// SecretMarker stands in a backup for a secret that moved into the
+// keystore; undo puts the secret back from there.
+const SecretMarker = "<moved to regkey's keystore>"
+
+// Credentials looks up the credential the keystore holds under an auths
+// key (exact), for writing and restoring backups without their secrets.
+type Credentials func(key string) (auth.Credential, bool)
+
+// backupFields are the auths entry fields a backup can leave out because
+// the keystore holds their value.
+var backupFields = map[string]bool{"auth": true, "identitytoken": true, "password": true}
+
+// secretSpan is where a secret value sits in an auth file's text.
+type secretSpan struct {
+	key, field string
+	start, end int
+}
+
+// secretSpans finds the string values of backupFields in auths entries.
+func secretSpans(data []byte) ([]secretSpan, error) {
+	doc, err := parseJSONDoc(data)
+	if err != nil {
+		return nil, err
+	}
+	var out []secretSpan
+	for _, top := range doc.root.members {
+		if top.key != "auths" || top.value.kind != '{' {
+			continue
+		}
+		for _, e := range top.value.members {
+			if e.value.kind != '{' {
+				continue
+			}
+			for _, f := range e.value.members {
+				if backupFields[f.key] && f.value.kind == '"' {
+					out = append(out, secretSpan{key: e.key, field: f.key, start: f.value.start, end: f.value.end})
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// secretText is the JSON text of a field's value as the keystore's
+// credential gives it back.
+func secretText(field string, c auth.Credential) (string, bool) {
+	var v string
+	switch {
+	case field == "identitytoken" && c.IsIdentityToken():
+		v = c.Secret
+	case field == "auth" && !c.IsIdentityToken():
+		v = base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Secret))
+	case field == "password" && !c.IsIdentityToken():
+		v = c.Secret
+	default:
+		return "", false
+	}
+	b, _ := json.Marshal(v)
+	return string(b), true
+}
+
+// redactBackup returns data without the secrets the keystore now holds
+// (secrets that were not moved stay, as they stay in the file), and whether
+// restoreBackup gives data back exactly from it. When it cannot (a secret
+// spelled otherwise than docker spells it, say), the caller keeps the
+// original as it is.
+func redactBackup(data []byte, creds Credentials) ([]byte, bool) {
+	if creds == nil {
+		return nil, false
+	}
+	spans, err := secretSpans(data)
+	if err != nil || len(spans) == 0 {
+		return nil, false
+	}
+	marker := markerJSON()
+	out := append([]byte(nil), data...)
+	redacted := 0
+	for i := len(spans) - 1; i >= 0; i-- {
+		s := spans[i]
+		c, ok := creds(s.key)
+		if !ok {
+			continue // not moved: it stays in the file too
+		}
+		if _, ok := secretText(s.field, c); !ok {
+			return nil, false
+		}
+		out = append(out[:s.start], append(append([]byte(nil), marker...), out[s.end:]...)...)
+		redacted++
+	}
+	if redacted == 0 {
+		return nil, false
+	}
+	back, err := restoreBackup(out, creds)
+	if err != nil || string(back) != string(data) {
+		return nil, false
+	}
+	return out, true
+}
+
+// restoreBackup puts the keystore's secrets back into a redacted backup.
+func restoreBackup(redacted []byte, creds Credentials) ([]byte, error) {
+	spans, err := secretSpans(redacted)
+	if err != nil {
+		return nil, err
+	}
+	marker := markerJSON()
+	out := append([]byte(nil), redacted...)
+	var errs []error
+	for i := len(spans) - 1; i >= 0; i-- {
+		s := spans[i]
+		if string(out[s.start:s.end]) != string(marker) {
+			continue
+		}
+		var text string
+		c, ok := creds(s.key)
+		if ok {
+			text, ok = secretText(s.field, c)
+		}
+		if !ok {
+			errs = append(errs, fmt.Errorf("the keystore no longer holds the login for %q", s.key))
+			continue
+		}
+		out = append(out[:s.start], append([]byte(text), out[s.end:]...)...)
+	}
+	return out, errors.Join(errs...)
+}
+
+// markerJSON is SecretMarker as a JSON string, unescaped so that the backup
+// reads as it says.
+func markerJSON() []byte { return []byte(`"` + SecretMarker + `"`) }

@@ -91,8 +91,9 @@ where the helper answers.
 
 Files are edited in place: every key regkey does not own keeps its bytes,
 order and indentation; mode, owner and symlinks are kept; writes are atomic;
-the first change of a file keeps a copy beside it (NAME.regkey-backup). A
-file that does not parse is refused and left untouched. --dry-run prints a
+the first change of a file keeps a copy beside it (NAME.regkey-backup),
+without the secrets that moved into the keystore (--undo takes them back from
+there). A file that does not parse is refused and left untouched. --dry-run prints a
 diff (secrets redacted) and changes nothing. A second run changes nothing.
 --undo puts back every file as it was before the first setup.
 

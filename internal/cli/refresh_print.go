@@ -53,11 +53,16 @@ func expiresIn(t *time.Time, now time.Time) string {
 		return "expired"
 	}
 	d = d.Round(time.Minute)
-	if d < time.Minute {
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case d < time.Minute:
 		return "in <1m"
+	case h == 0:
+		return fmt.Sprintf("in %dm", m)
+	case m == 0:
+		return fmt.Sprintf("in %dh", h)
 	}
-	s := d.String() // "11h59m0s"
-	return "in " + s[:len(s)-2]
+	return fmt.Sprintf("in %dh%dm", h, m)
 }
 
 func refreshDash(s string) string {

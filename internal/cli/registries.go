@@ -99,7 +99,7 @@ func discoverHosts(f *Factory, cache *tokencache.Cache, warn func(string, ...any
 		for _, key := range a.AuthKeys() {
 			add(key, file.origin)
 		}
-		for key := range a.CredHelpers() {
+		for _, key := range sortedKeys(a.CredHelpers()) {
 			add(key, file.origin)
 		}
 	}

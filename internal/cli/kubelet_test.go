@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/kubelet"
+	"github.com/regkey/regkey/internal/kubelet/kubelettest"
+)
+
+func Test_NewCmdKubelet(t *testing.T) {
+	t.Parallel()
+	for args, wantErr := range map[string]bool{"": false, "extra": true, "--json": true} {
+		ios, _, _ := cmdTestIO("", false)
+		var got *KubeletOptions
+		cmd := NewCmdKubelet(NewFactory(ios, config.Env{"HOME": t.TempDir()}), func(o *KubeletOptions) error { got = o; return nil })
+		cmd.SetArgs(strings.Fields(args))
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		err := cmd.Execute()
+		if (err != nil) != wantErr {
+			t.Errorf("kubelet-provider %s: err %v, want error %v", args, err, wantErr)
+		}
+		if !wantErr && (got == nil || got.Lookup == nil || got.Now == nil) {
+			t.Errorf("kubelet-provider %s: options %+v", args, got)
+		}
+	}
+}
+
+// lookupFunc adapts a function to kubelet.Lookup.
+type lookupFunc func(ctx context.Context, image string) (auth.Credential, time.Time, error)
+
+func (f lookupFunc) Credential(ctx context.Context, image string) (auth.Credential, time.Time, error) {
+	return f(ctx, image)
+}
+
+func Test_kubeletRun(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	req, err := kubelettest.EncodeRequest(kubelet.APIVersionV1, "myreg.azurecr.io/team/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ios, out, _ := cmdTestIO(string(req), false)
+	opts := &KubeletOptions{IO: ios, Now: func() time.Time { return now }, Lookup: func() kubelet.Lookup {
+		return lookupFunc(func(_ context.Context, image string) (auth.Credential, time.Time, error) {
+			return auth.Credential{Username: "00000000-0000-0000-0000-000000000000", Secret: "refresh"}, now.Add(3 * time.Hour), nil
+		})
+	}}
+	if err := kubeletRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := kubelettest.DecodeResponse(out.Bytes(), kubelet.APIVersionV1)
+	if err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	if a := resp.Auth["myreg.azurecr.io"]; a.Password != "refresh" || kubelettest.Duration(resp.CacheDuration) != 90*time.Minute {
+		t.Errorf("response %+v", resp)
+	}
+}
+
+// Test_kubeletRunBounded: a source that never answers fails within the
+// run's bound, long before the kubelet's minute.
+func Test_kubeletRunBounded(t *testing.T) {
+	t.Parallel()
+	req, _ := kubelettest.EncodeRequest(kubelet.APIVersionV1, "a.example.com/x")
+	ios, out, _ := cmdTestIO(string(req), false)
+	opts := &KubeletOptions{IO: ios, Now: time.Now, Timeout: 200 * time.Millisecond, Lookup: func() kubelet.Lookup {
+		return lookupFunc(func(ctx context.Context, _ string) (auth.Credential, time.Time, error) {
+			<-ctx.Done()
+			return auth.Credential{}, time.Time{}, ctx.Err()
+		})
+	}}
+	start := time.Now()
+	err := kubeletRun(context.Background(), opts)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second || out.Len() != 0 {
+		t.Errorf("err %v after %v, stdout %q", err, time.Since(start), out)
+	}
+	if KubeletTimeout >= time.Minute {
+		t.Errorf("KubeletTimeout %v is not inside the kubelet's one-minute limit", KubeletTimeout)
+	}
+}

@@ -1,0 +1,311 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/providers"
+	"github.com/regkey/regkey/providers/tokencache"
+)
+
+func Test_NewCmdRefresh(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args    string
+		want    RefreshOptions
+		wantErr bool
+	}{
+		{"", RefreshOptions{Jobs: RefreshJobs, Timeout: RefreshTimeout}, false},
+		{"a.io b.io --json", RefreshOptions{Hosts: []string{"a.io", "b.io"}, JSON: true, Jobs: RefreshJobs, Timeout: RefreshTimeout}, false},
+		{"--if-expiring-within 2h -j 2 --timeout 5s", RefreshOptions{IfExpiringWithin: 2 * time.Hour, Jobs: 2, Timeout: 5 * time.Second}, false},
+		{"-j 0", RefreshOptions{}, true},
+		{"--timeout 0s", RefreshOptions{}, true},
+		{"--if-expiring-within -1h", RefreshOptions{}, true},
+		{"--if-expiring-within soon", RefreshOptions{}, true},
+	}
+	for _, tc := range tests {
+		ios, _, _ := cmdTestIO("", false)
+		var got *RefreshOptions
+		cmd := NewCmdRefresh(NewFactory(ios, config.Env{"HOME": t.TempDir()}), func(o *RefreshOptions) error { got = o; return nil })
+		cmd.SetArgs(strings.Fields(tc.args))
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		err := cmd.Execute()
+		if tc.wantErr {
+			if err == nil {
+				t.Errorf("refresh %s: no error", tc.args)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("refresh %s: %v", tc.args, err)
+			continue
+		}
+		g := RefreshOptions{Hosts: got.Hosts, IfExpiringWithin: got.IfExpiringWithin, JSON: got.JSON, Jobs: got.Jobs, Timeout: got.Timeout}
+		if len(g.Hosts) == 0 {
+			g.Hosts = nil
+		}
+		if diff := cmp.Diff(tc.want, g, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".IO" }, cmp.Ignore())); diff != "" {
+			t.Errorf("refresh %s: options (-want +got):\n%s", tc.args, diff)
+		}
+		if got.Setup == nil || got.Discover == nil || got.Now == nil {
+			t.Errorf("refresh %s: missing dependencies", tc.args)
+		}
+	}
+}
+
+// fakeTokens is a provider for hosts under .fake.test: tokens valid for ttl
+// from the test clock, per host unless shared, with failures, missing
+// credentials and delays per host.
+type fakeTokens struct {
+	now    func() time.Time
+	ttl    time.Duration
+	shared bool
+	fail   map[string]error
+	delay  time.Duration
+
+	mu             sync.Mutex
+	calls          map[string]int
+	active, maxAct int
+}
+
+func (p *fakeTokens) Name() string { return "fake" }
+func (p *fakeTokens) CacheKey(k auth.Key) string {
+	if p.shared {
+		return "fake|shared"
+	}
+	return "fake|" + k.Host
+}
+
+func (p *fakeTokens) Get(ctx context.Context, k auth.Key) (providers.Token, error) {
+	p.mu.Lock()
+	p.calls[k.Host]++
+	p.active++
+	p.maxAct = max(p.maxAct, p.active)
+	n := p.calls[k.Host]
+	p.mu.Unlock()
+	defer func() { p.mu.Lock(); p.active--; p.mu.Unlock() }()
+	if p.delay > 0 {
+		select {
+		case <-time.After(p.delay):
+		case <-ctx.Done():
+			return providers.Token{}, fmt.Errorf("fake %s: %w", k.Host, ctx.Err())
+		}
+	}
+	if err := p.fail[k.Host]; err != nil {
+		return providers.Token{}, err
+	}
+	return providers.Token{
+		Credential: auth.Credential{Username: "u", Secret: fmt.Sprintf("secret-%s-%d", k.Host, n)},
+		Expires:    p.now().Add(p.ttl),
+	}, nil
+}
+
+func (p *fakeTokens) count(host string) int { p.mu.Lock(); defer p.mu.Unlock(); return p.calls[host] }
+
+var refreshNow = time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+
+// refreshTest returns options over a router sending *.fake.test to p, with a
+// cache in a temp dir, and the buffers.
+func refreshTest(t *testing.T, p *fakeTokens, discovered []knownHost) (*RefreshOptions, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	return refreshTestIn(t, filepath.Join(t.TempDir(), "cache"), p, discovered)
+}
+
+// refreshTestIn is refreshTest with the cache in dir.
+func refreshTestIn(t *testing.T, dir string, p *fakeTokens, discovered []knownHost) (*RefreshOptions, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	now := func() time.Time { return refreshNow }
+	if p.now == nil {
+		p.now = now
+	}
+	if p.calls == nil {
+		p.calls = map[string]int{}
+	}
+	router, err := providers.NewRouter(nil,
+		[]providers.Detector{{Name: "fake", Matches: func(k auth.Key) bool { return strings.HasSuffix(k.Host, ".fake.test") }}},
+		map[string]providers.Constructor{"fake": func(map[string]string) (providers.Provider, error) { return p, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := &tokencache.Cache{Dir: dir, Now: now}
+	ios, out, errOut := cmdTestIO("", false)
+	return &RefreshOptions{
+		IO: ios, Jobs: RefreshJobs, Timeout: RefreshTimeout, Now: now,
+		Setup:    func() (*providers.Router, *tokencache.Cache, error) { return router, cache, nil },
+		Discover: func(*tokencache.Cache) []knownHost { return discovered },
+	}, out, errOut
+}
+
+func decodeRefresh(t *testing.T, out *bytes.Buffer) refreshJSON {
+	t.Helper()
+	var got refreshJSON
+	dec := json.NewDecoder(out)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("--json output: %v", err)
+	}
+	return got
+}
+
+// statuses maps host → status (+ detail when asked).
+func statuses(rs []refreshResult) map[string]string {
+	m := map[string]string{}
+	for _, r := range rs {
+		m[r.Host] = r.Status
+	}
+	return m
+}
+
+func Test_refreshRunOneFails(t *testing.T) {
+	t.Parallel()
+	p := &fakeTokens{ttl: 12 * time.Hour, fail: map[string]error{
+		"b.fake.test": errors.New("fake b.fake.test: AccessDenied"),
+		"c.fake.test": fmt.Errorf("fake c.fake.test: nothing configured: %w", providers.ErrNoCredentials),
+		"d.fake.test": fmt.Errorf("fake d.fake.test: nothing configured: %w", providers.ErrNoCredentials),
+	}}
+	opts, out, _ := refreshTest(t, p, []knownHost{
+		{"c.fake.test", originDocker},        // no credentials, discovered: skipped
+		{"d.fake.test", originRule},          // no credentials, from a rule: failed
+		{"static.example.com", originDocker}, // keystore: left out
+	})
+	opts.JSON = true
+	err := refreshRun(context.Background(), opts)
+	var partial *PartialError
+	if !errors.As(err, &partial) || exitCode(err, &bytes.Buffer{}) != ExitPartial {
+		t.Fatalf("err = %v, want a PartialError (exit 3)", err)
+	}
+	if diff := cmp.Diff([]string{"d.fake.test"}, partial.Failed); diff != "" || !strings.Contains(err.Error(), "refresh failed for d.fake.test") {
+		t.Errorf("failed (-want +got):\n%s\nerror: %v", diff, err)
+	}
+	if diff := cmp.Diff(map[string]string{"c.fake.test": statusSkipped, "d.fake.test": statusFailed}, statuses(decodeRefresh(t, out).Registries)); diff != "" {
+		t.Errorf("discovered statuses (-want +got):\n%s", diff)
+	}
+	opts2, out2, _ := refreshTest(t, p, nil)
+	opts2.JSON = true
+	opts2.Hosts = []string{"a.fake.test", "B.FAKE.TEST", "static.example.com", "https://a.fake.test/v2/"}
+	err = refreshRun(context.Background(), opts2)
+	if !errors.As(err, &partial) || len(partial.Failed) != 1 || partial.Failed[0] != "b.fake.test" {
+		t.Fatalf("err = %v, want b.fake.test failed", err)
+	}
+	got := decodeRefresh(t, out2)
+	want := map[string]string{"a.fake.test": statusRefreshed, "b.fake.test": statusFailed, "static.example.com": statusSkipped}
+	if diff := cmp.Diff(want, statuses(got.Registries)); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"b.fake.test"}, got.Failed); diff != "" {
+		t.Errorf("failed (-want +got):\n%s", diff)
+	}
+	for _, r := range got.Registries {
+		switch r.Host {
+		case "a.fake.test":
+			if r.Expires == nil || !r.Expires.Equal(refreshNow.Add(12*time.Hour)) || r.Provider != "fake" || r.Origin != originArgument {
+				t.Errorf("a: %+v", r)
+			}
+		case "b.fake.test":
+			if !strings.Contains(r.Detail, "AccessDenied") {
+				t.Errorf("b: detail %q, want the cause", r.Detail)
+			}
+		}
+	}
+	if n := p.count("a.fake.test"); n != 1 {
+		t.Errorf("a.fake.test asked %d times for two spellings, want once", n)
+	}
+	if strings.Contains(out2.String(), "secret-") {
+		t.Errorf("a token reached the output: %s", out2)
+	}
+}
+
+func Test_refreshRunSharedTokenAndIfExpiring(t *testing.T) {
+	t.Parallel()
+	p := &fakeTokens{ttl: 12 * time.Hour, shared: true}
+	hosts := []knownHost{{"a.fake.test", originRule}, {"b.fake.test", originCache}}
+	dir := filepath.Join(t.TempDir(), "cache")
+	opts, _, _ := refreshTestIn(t, dir, p, hosts)
+	if err := refreshRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := p.count("a.fake.test"), p.count("b.fake.test"); a+b != 1 {
+		t.Fatalf("a shared token asked for %d times, want once", a+b)
+	}
+	// The cached token expires in 12 h: renewed only when the window is wider.
+	for _, tc := range []struct {
+		within    time.Duration
+		want      string
+		wantCalls int
+	}{{2 * time.Hour, statusFresh, 1}, {13 * time.Hour, statusRefreshed, 2}} {
+		opts, out, _ := refreshTestIn(t, dir, p, hosts)
+		opts.IfExpiringWithin, opts.JSON = tc.within, true
+		if err := refreshRun(context.Background(), opts); err != nil {
+			t.Fatal(err)
+		}
+		got := decodeRefresh(t, out)
+		if diff := cmp.Diff(map[string]string{"a.fake.test": tc.want, "b.fake.test": tc.want}, statuses(got.Registries)); diff != "" {
+			t.Errorf("within %v (-want +got):\n%s", tc.within, diff)
+		}
+		if n := p.count("a.fake.test") + p.count("b.fake.test"); n != tc.wantCalls {
+			t.Errorf("within %v: %d provider calls, want %d", tc.within, n, tc.wantCalls)
+		}
+	}
+}
+
+func Test_refreshRunBounds(t *testing.T) {
+	t.Parallel()
+	p := &fakeTokens{ttl: time.Hour, delay: 50 * time.Millisecond}
+	opts, out, errOut := refreshTest(t, p, nil)
+	for i := range 6 {
+		opts.Hosts = append(opts.Hosts, fmt.Sprintf("r%d.fake.test", i))
+	}
+	opts.Jobs = 2
+	opts.IO.OutTTY = true // progress on stderr
+	if err := refreshRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if p.maxAct != 2 {
+		t.Errorf("at most %d refreshes ran at once, want 2", p.maxAct)
+	}
+	if n := strings.Count(errOut.String(), "/6] fake r"); n != 6 {
+		t.Errorf("progress lines: %d, want 6:\n%s", n, errOut)
+	}
+	if !strings.HasPrefix(out.String(), "REGISTRY      PROVIDER  STATUS     EXPIRES  DETAIL\nr0.fake.test  fake      refreshed  in 1h    \n") {
+		t.Errorf("table:\n%s", out)
+	}
+
+	// A provider that does not answer within --timeout fails, on time.
+	slow := &fakeTokens{ttl: time.Hour, delay: time.Minute}
+	opts, _, _ = refreshTest(t, slow, nil)
+	opts.Hosts, opts.Timeout = []string{"slow.fake.test"}, 100*time.Millisecond
+	start := time.Now()
+	err := refreshRun(context.Background(), opts)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if err == nil || !strings.Contains(err.Error(), "slow.fake.test") {
+		t.Errorf("err = %v, want slow.fake.test named", err)
+	}
+}
+
+func Test_refreshRunNothingKnown(t *testing.T) {
+	t.Parallel()
+	opts, out, errOut := refreshTest(t, &fakeTokens{ttl: time.Hour}, []knownHost{{"static.example.com", originDocker}})
+	if err := refreshRun(context.Background(), opts); err != nil || out.Len() != 0 || !strings.Contains(errOut.String(), "No provider-served registries") {
+		t.Errorf("err %v, stdout %q, stderr %q", err, out, errOut)
+	}
+	opts, out, _ = refreshTest(t, &fakeTokens{ttl: time.Hour}, nil)
+	opts.JSON = true
+	if err := refreshRun(context.Background(), opts); err != nil || out.String() != "{\n  \"registries\": [],\n  \"failed\": []\n}\n" {
+		t.Errorf("err %v, --json %q", err, out)
+	}
+}

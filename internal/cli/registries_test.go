@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/providers"
+	"github.com/regkey/regkey/providers/tokencache"
+)
+
+// testFactory is a Factory over private directories with the file
+// keystore, and env added.
+func testFactory(t *testing.T, env config.Env) (*Factory, string) {
+	t.Helper()
+	root := t.TempDir()
+	e := config.Env{
+		"HOME":               root,
+		"XDG_CONFIG_HOME":    filepath.Join(root, "config"),
+		"XDG_DATA_HOME":      filepath.Join(root, "data"),
+		"XDG_CACHE_HOME":     filepath.Join(root, "cache"),
+		"XDG_RUNTIME_DIR":    filepath.Join(root, "run"),
+		"DOCKER_CONFIG":      filepath.Join(root, "docker"),
+		"REGISTRY_AUTH_FILE": filepath.Join(root, "auth.json"),
+		"REGKEY_KEYSTORE":    "file",
+		"REGKEY_FILE_KEY":    "a passphrase of sixteen characters or more",
+	}
+	for k, v := range env {
+		e[k] = v
+	}
+	ios, _, _ := cmdTestIO("", false)
+	return NewFactory(ios, e), root
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDiscoverHosts(t *testing.T) {
+	t.Parallel()
+	f, root := testFactory(t, nil)
+	writeFile(t, f.Paths.ConfigFile, `registries:
+  - match: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+    provider: ecr
+  - match: "*.pkg.example.com"
+    provider: gcr
+  - match: registry.example.com
+    provider: keystore
+`)
+	writeFile(t, f.Paths.DockerConfig, `{"auths":{"https://index.docker.io/v1/":{},"ghcr.io":{}},"credHelpers":{"myreg.azurecr.io":"regkey"}}`)
+	writeFile(t, filepath.Join(root, "auth.json"), `{"auths":{"quay.io/org":{"auth":"dTpw"},"ghcr.io":{}},"credHelpers":{"us-docker.pkg.dev":"regkey"}}`)
+	cache := &tokencache.Cache{Dir: f.Paths.CacheDir}
+	p := &fakeTokens{ttl: time.Hour, now: time.Now, calls: map[string]int{}}
+	if _, err := cache.Renew(context.Background(), p, auth.Key{Raw: "cached.fake.test", Host: "cached.fake.test"}); err != nil {
+		t.Fatal(err)
+	}
+	var warnings []string
+	got := discoverHosts(f, cache, func(format string, a ...any) { warnings = append(warnings, format) })
+	want := []knownHost{
+		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com", originRule},
+		{"cached.fake.test", originCache},
+		{"ghcr.io", originDocker},
+		{"docker.io", originDocker},
+		{"myreg.azurecr.io", originDocker},
+		{"quay.io", originPodman},
+		{"us-docker.pkg.dev", originPodman},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("hosts (-want +got):\n%s", diff)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %v", warnings)
+	}
+
+	// An unreadable docker config is a warning, not the end.
+	writeFile(t, f.Paths.DockerConfig, `{"auths":`)
+	got = discoverHosts(f, nil, func(format string, a ...any) { warnings = append(warnings, format) })
+	if len(warnings) != 1 || len(got) != 4 {
+		t.Errorf("with a broken docker config: %d warnings, hosts %v", len(warnings), got)
+	}
+}
+
+func TestCredentialLookup(t *testing.T) {
+	t.Parallel()
+	f, _ := testFactory(t, config.Env{"REGKEY_AUTH_ENV_EXAMPLE_COM": "envuser:envsecret"})
+	ctx := context.Background()
+	store, _, err := f.Keystore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Set(ctx, "stored.example.com", auth.Credential{Username: "su", Secret: "ss"}); err != nil {
+		t.Fatal(err)
+	}
+	l := newCredentialLookup(f)
+	fixed := time.Now().Add(time.Minute).Truncate(time.Second)
+	expiring := &fakeTokens{ttl: 3 * time.Hour, now: func() time.Time { return fixed }, calls: map[string]int{}}
+	router, err := providers.NewRouter(nil,
+		[]providers.Detector{{Name: "fake", Matches: func(k auth.Key) bool { return k.Host == "tok.fake.test" }}},
+		map[string]providers.Constructor{"fake": func(map[string]string) (providers.Provider, error) { return expiring, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withFake := &credentialLookup{f: f, router: router, cache: l.cache}
+
+	tests := []struct {
+		l       *credentialLookup
+		key     string
+		want    auth.Credential
+		expires time.Time
+		missing bool
+	}{
+		{l, "env.example.com", auth.Credential{Username: "envuser", Secret: "envsecret"}, time.Time{}, false},
+		{l, "stored.example.com/team/app", auth.Credential{Username: "su", Secret: "ss"}, time.Time{}, false},
+		{l, "nothing.example.com", auth.Credential{}, time.Time{}, true},
+		{withFake, "tok.fake.test/app", auth.Credential{Username: "u", Secret: "secret-tok.fake.test-1"}, fixed.Add(3 * time.Hour), false},
+		{withFake, "tok.fake.test", auth.Credential{Username: "u", Secret: "secret-tok.fake.test-1"}, fixed.Add(3 * time.Hour), false},
+	}
+	for _, tc := range tests {
+		c, exp, err := tc.l.Credential(ctx, tc.key)
+		if tc.missing {
+			if !errors.Is(err, auth.ErrNotFound) {
+				t.Errorf("%s: err %v, want not found", tc.key, err)
+			}
+			continue
+		}
+		if err != nil || c != tc.want || !exp.Equal(tc.expires) {
+			t.Errorf("%s = %+v, %v, %v; want %+v expiring %v", tc.key, c, exp, err, tc.want, tc.expires)
+		}
+	}
+}

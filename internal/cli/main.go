@@ -31,6 +31,7 @@ type IOStreams struct {
 // Main runs regkey with the process's arguments, environment and streams and
 // returns the exit code.
 func Main() int {
+	tuneHelperGC(os.Args)
 	ios := IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		InTTY: isTerminal(os.Stdin), OutTTY: isTerminal(os.Stdout)}
 	return Run(context.Background(), os.Args, ios, config.EnvFromList(os.Environ()))

@@ -395,3 +395,25 @@ func TestSetupPodmanFiles(t *testing.T) {
 		t.Errorf("REGISTRY_AUTH_FILE not wired: %s", got)
 	}
 }
+
+func TestSetupDockerFlagLeavesPodmanAlone(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "docker", "podman")
+	runtimeFile := filepath.Join(s.home, "run", "containers", "auth.json")
+	podmanLogin := `{"auths":{"quay.io":{"auth":"YWxpY2U6czNjcmV0"}}}`
+	s.write(t, runtimeFile, podmanLogin)
+	s.write(t, s.docker(), plainConfig)
+	s.opts.Docker = true
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.read(t, runtimeFile); got != podmanLogin {
+		t.Errorf("--docker changed podman's file: %s", got)
+	}
+	if _, err := os.Stat(filepath.Join(s.home, ".config", "containers")); !os.IsNotExist(err) {
+		t.Errorf("--docker created podman files")
+	}
+	if !strings.Contains(s.read(t, s.docker()), `"credsStore":"regkey"`) {
+		t.Errorf("docker not wired: %s", s.read(t, s.docker()))
+	}
+}

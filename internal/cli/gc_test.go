@@ -15,7 +15,7 @@ func TestTuneHelperGC(t *testing.T) {
 		off  bool
 	}{
 		{[]string{"/usr/bin/docker-credential-regkey", "get"}, true},
-		{[]string{`C:\bin\docker-credential-regkey.exe`, "get"}, true},
+		{[]string{"docker-credential-regkey.exe", "get"}, true},
 		{[]string{"/usr/bin/regkey", "helper", "get"}, false},
 		{[]string{"regkey"}, false},
 		{nil, false},

@@ -87,7 +87,11 @@ func regkeyBinary(t *testing.T, dir string) *testenv.Binary {
 		if err != nil {
 			t.Fatal(err)
 		}
-		goCmd(t, root, nil, "build", "-trimpath", "-ldflags=-s -w", "-o", b.Regkey, "./cmd/regkey")
+		cgo := os.Getenv("CGO_ENABLED")
+		if cgo == "" {
+			cgo = "0" // as the Makefile builds it
+		}
+		goCmd(t, root, []string{"CGO_ENABLED=" + cgo}, "build", "-trimpath", "-ldflags=-s -w", "-o", b.Regkey, "./cmd/regkey")
 	}
 	if err := os.Symlink("regkey", b.Helper); err != nil {
 		t.Fatal(err)

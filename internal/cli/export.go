@@ -70,12 +70,12 @@ func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
 registries (or for every registry in the keystore and every provider-served
 registry regkey knows of) in a form that tools without a credential helper read:
 
-  dockerconfigjson  a docker config.json: {"auths": {HOST: {"auth": ...}}}, for
-                    kaniko, buildkit in a pod, or DOCKER_CONFIG
-  k8s-secret        a Kubernetes Secret of type kubernetes.io/dockerconfigjson
-                    (--name, --namespace), for imagePullSecrets
-  env               shell exports: REGKEY_AUTH_<HOST>='user:secret' (read by
-                    another regkey) and DOCKER_AUTH_CONFIG (GitLab runners)
+    dockerconfigjson  a docker config.json: {"auths": {HOST: {"auth": ...}}},
+                      for kaniko, buildkit in a pod, or DOCKER_CONFIG
+    k8s-secret        a Kubernetes Secret of type kubernetes.io/dockerconfigjson
+                      (--name, --namespace), for imagePullSecrets
+    env               shell exports: REGKEY_AUTH_<HOST>='user:secret' (read by
+                      another regkey) and DOCKER_AUTH_CONFIG (GitLab runners)
 
 Provider tokens expire (ECR 12 h, ACR 3 h, Google 1 h): re-export on a timer.
 The output holds secrets. It goes to stdout, or with --output to a file written

@@ -105,9 +105,21 @@ func (c *Cache) refresh(ctx context.Context, p providers.Provider, k auth.Key, k
 		t, err := p.Get(ctx, k)
 		return t.Credential, t.Expires, err
 	}
-	lock := flock.New(filepath.Join(c.Dir, fileName(key)+".lock"), flock.SetPermissions(0o600))
+	lockPath := filepath.Join(c.Dir, fileName(key)+".lock")
+	lock := flock.New(lockPath, flock.SetPermissions(0o600))
 	lctx, cancel := context.WithTimeout(ctx, lockWait)
-	ok, err := lock.TryLockContext(lctx, lockRetry)
+	ok, err := lock.TryLock()
+	if err == nil && !ok && !force {
+		// Another process is refreshing this key: serve what it writes.
+		if e, fresh := c.waitForHolder(lctx, lockPath, path, key); fresh {
+			cancel()
+			lock.Close()
+			return e.Credential(), e.Expires, nil
+		}
+	}
+	if err == nil && !ok {
+		ok, err = lock.TryLockContext(lctx, lockRetry)
+	}
 	cancel()
 	if err != nil || !ok {
 		lock.Close()

@@ -14,7 +14,7 @@
 # helper (go install). See BENCHMARKS.md.
 
 BENCH_OUT  ?= $(CURDIR)/.cache/bench/processes.md
-BENCH_PKGS ?= ./providers/tokencache ./internal/resolve ./keystore ./helper ./providers ./auth
+BENCH_PKGS ?= ./providers/tokencache ./internal/resolve ./keystore ./helper
 
 .PHONY: bench bench-go bench-procs bench-compile
 

@@ -58,7 +58,7 @@ type settings struct {
 }
 
 func loadSettings() settings {
-	s := settings{rounds: 5, runs: 20, warmup: 3}
+	s := settings{rounds: 8, runs: 15, warmup: 3}
 	for name, p := range map[string]*int{
 		"REGKEY_BENCH_ROUNDS": &s.rounds, "REGKEY_BENCH_RUNS": &s.runs, "REGKEY_BENCH_WARMUP": &s.warmup,
 	} {

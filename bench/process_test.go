@@ -35,6 +35,8 @@ type bench struct {
 	dir   string
 	floor string
 	bin   *testenv.Binary
+	// front is the measurement device of the front proposal (bench/front).
+	front string
 	// refECR is the reference ECR helper ("" when it could not be
 	// installed); secretservice and pass are Debian's reference helpers.
 	refECR, secretservice, pass string
@@ -51,7 +53,7 @@ func TestProcesses(t *testing.T) {
 	hyperfine := testenv.RequireProgram(t, "hyperfine")
 	s := loadSettings()
 	dir := t.TempDir()
-	b := &bench{t: t, dir: dir, floor: buildFloor(t, dir), bin: regkeyBinary(t, dir), refECR: installRefECR(t, dir),
+	b := &bench{t: t, dir: dir, floor: buildFloor(t, dir), bin: regkeyBinary(t, dir), front: buildFront(t, dir), refECR: installRefECR(t, dir),
 		secretservice: lookReference(t, "docker-credential-secretservice"), pass: lookReference(t, "docker-credential-pass")}
 
 	var out bytes.Buffer

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,6 +98,34 @@ func regkeyBinary(t *testing.T, dir string) *testenv.Binary {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// buildFront builds bench/front, the measurement device for the "front"
+// proposal (a hit path that links no cloud SDK), into dir.
+func buildFront(t *testing.T, dir string) string {
+	t.Helper()
+	root, err := testenv.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "front", testenv.HelperName)
+	goCmd(t, root, []string{"CGO_ENABLED=0"}, "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./bench/front")
+	return bin
+}
+
+// extra is another build of regkey to time at start-up, from
+// REGKEY_BENCH_EXTRA ("label=path,label=path"): a build without some
+// providers, say, for a measured comparison.
+type extra struct{ label, path string }
+
+func extras() []extra {
+	var out []extra
+	for _, item := range strings.Split(os.Getenv("REGKEY_BENCH_EXTRA"), ",") {
+		if label, path, ok := strings.Cut(item, "="); ok && label != "" && path != "" {
+			out = append(out, extra{label, path})
+		}
+	}
+	return out
 }
 
 // installRefECR installs the reference ECR helper into dir with go install

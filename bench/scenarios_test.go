@@ -51,7 +51,11 @@ func (b *bench) startup() group {
 	g := group{Name: "start-up: `version` (process start and package init, nothing opened)", Env: c.Env(), Cmds: []command{
 		{Label: "floor", Role: roleFloor, Shell: one("", b.floor, "get", in)},
 		{Label: "regkey version", Role: roleOurs, Shell: one("", b.bin.Helper, "version", in)},
+		{Label: "front prototype version", Role: roleOurs, Shell: one("", b.front, "version", in)},
 	}}
+	for _, e := range extras() {
+		g.Cmds = append(g.Cmds, command{Label: e.label + " version", Role: roleOurs, Shell: one("", e.path, "version", in)})
+	}
 	if b.refECR != "" {
 		g.Cmds = append(g.Cmds, command{Label: "ecr-login version", Role: roleRef, Shell: one("", b.refECR, "version", in)})
 	}
@@ -75,9 +79,12 @@ func (b *bench) cachedECR(bundle bool) func() group {
 		refEnv := "AWS_ENDPOINT_URL_ECR=" + ref.URL
 		// Warm both caches and check the answers.
 		b.checkToken(b.run(c, nil, ecrHost, b.bin.Helper, "get"))
+		c.Setenv("REGKEY_FRONT_CACHE_KEY", b.cacheKey(c))
+		b.checkToken(b.run(c, nil, ecrHost, b.front, "get"))
 		g := group{Name: name, Env: c.Env(), Cmds: []command{
 			{Label: "floor", Role: roleFloor, Shell: one("", b.floor, "get", key)},
 			{Label: "regkey", Role: roleOurs, Shell: one("", b.bin.Helper, "get", key), Requests: count(reg)},
+			{Label: "front prototype (no SDK linked)", Role: roleOurs, Shell: one("", b.front, "get", key)},
 		}}
 		if b.refECR != "" {
 			b.checkToken(b.run(c, []string{refEnv}, ecrHost, b.refECR, "get"))
@@ -86,6 +93,21 @@ func (b *bench) cachedECR(bundle bool) func() group {
 		}
 		return g
 	}
+}
+
+// cacheKey returns the key of the one entry in c's token cache.
+func (b *bench) cacheKey(c *testenv.Client) string {
+	b.t.Helper()
+	files, _ := filepath.Glob(filepath.Join(c.Getenv("XDG_CACHE_HOME"), "regkey", "*.json"))
+	if len(files) != 1 {
+		b.t.Fatalf("want one token cache entry, found %v", files)
+	}
+	data, err := os.ReadFile(files[0])
+	var e struct{ Key string }
+	if err != nil || json.Unmarshal(data, &e) != nil || e.Key == "" {
+		b.t.Fatalf("reading the token cache entry %s: %v", files[0], err)
+	}
+	return e.Key
 }
 
 // checkToken fails the benchmark unless out is the fake's ECR answer.

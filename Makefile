@@ -40,3 +40,4 @@ uninstall:
 
 -include test.mk
 -include bench.mk
+-include packaging.mk

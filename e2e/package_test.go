@@ -1,0 +1,182 @@
+package e2e
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regkey/regkey/internal/testenv"
+)
+
+// Stamped into the package under test by `make package`.
+const (
+	pkgVersion = "v9.8.7"
+	pkgCommit  = "abc1234"
+)
+
+// TestPackage builds the .deb and .rpm with `make package`, lists the .deb,
+// unpacks it into a temporary root and runs the packaged helper for the
+// protocol.
+func TestPackage(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"make", "dpkg-deb"} {
+		testenv.RequireProgram(t, p)
+	}
+	root, err := testenv.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "-C", root, "package",
+		"DIST="+dist, "VERSION="+pkgVersion, "COMMIT="+pkgCommit, "DOCS_DATE=2026-01-02", "GO="+pkgGoCommand())
+	cmd.Env = append(os.Environ(), "MAKEFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make package: %v\n%s", err, out)
+	}
+	arch := runtime.GOARCH
+	deb := filepath.Join(dist, "regkey_9.8.7-1_"+arch+".deb")
+	rpms, _ := filepath.Glob(filepath.Join(dist, "regkey-9.8.7-1.*.rpm"))
+	if len(rpms) != 1 {
+		entries, _ := os.ReadDir(dist)
+		t.Fatalf("want one .rpm in %s, have %v", dist, entries)
+	}
+	if b, err := os.ReadFile(rpms[0]); err != nil || len(b) < 1<<20 || !bytes.HasPrefix(b, []byte{0xed, 0xab, 0xee, 0xdb}) {
+		t.Errorf("%s is not an RPM package (%d bytes, %v)", rpms[0], len(b), err)
+	}
+
+	listing := pkgRun(t, "dpkg-deb", "-c", deb)
+	for _, want := range []string{
+		"-rwxr-xr-x root/root", "./usr/bin/regkey\n",
+		"./usr/bin/docker-credential-regkey -> regkey\n",
+		"./usr/share/bash-completion/completions/regkey\n",
+		"./usr/share/zsh/vendor-completions/_regkey\n",
+		"./usr/share/fish/vendor_completions.d/regkey.fish\n",
+		"./usr/share/man/man1/regkey.1.gz\n",
+		"./usr/share/man/man1/regkey-refresh.1.gz\n",
+		"./usr/share/man/man1/regkey-export.1.gz\n",
+		"./usr/share/man/man1/regkey-kubelet-provider.1.gz\n",
+		"./usr/lib/systemd/user/regkey-refresh.timer\n",
+		"./usr/share/doc/regkey/examples/credential-provider-config.yaml\n",
+	} {
+		if !strings.Contains(listing, want) {
+			t.Errorf("dpkg-deb -c lacks %q:\n%s", want, listing)
+		}
+	}
+	fields := pkgRun(t, "dpkg-deb", "-f", deb, "Package", "Version", "Architecture")
+	if want := "Package: regkey\nVersion: 9.8.7-1\nArchitecture: " + arch + "\n"; fields != want {
+		t.Errorf("control fields:\n%s\nwant:\n%s", fields, want)
+	}
+
+	inst := filepath.Join(t.TempDir(), "root")
+	pkgRun(t, "dpkg-deb", "-x", deb, inst)
+	t.Run("protocol", func(t *testing.T) { packagedProtocol(t, inst) })
+	t.Run("docs", func(t *testing.T) { packagedDocs(t, inst) })
+	t.Run("systemd", func(t *testing.T) { packagedUnits(t, inst) })
+}
+
+// packagedProtocol runs the unpacked binary under both names.
+func packagedProtocol(t *testing.T, inst string) {
+	c := testenv.NewClient(t, nil)
+	c.UseFileKeystore(t)
+	helper := filepath.Join(inst, "usr/bin/docker-credential-regkey")
+	regkey := filepath.Join(inst, "usr/bin/regkey")
+
+	if out := c.MustRun(t, nil, regkey, "version").Stdout; out != "regkey "+pkgVersion+" (commit "+pkgCommit+")\n" {
+		t.Errorf("regkey version = %q", out)
+	}
+	if out := c.MustRun(t, nil, helper, "version").Stdout; !strings.Contains(out, pkgVersion) {
+		t.Errorf("helper version = %q, want %s", out, pkgVersion)
+	}
+	if out := strings.TrimSpace(c.MustRun(t, nil, helper, "list").Stdout); out != "{}" {
+		t.Errorf("helper list on an empty keystore = %q", out)
+	}
+	res := c.Run(t, []byte("registry.invalid"), helper, "get")
+	if res.ExitCode != 1 || strings.TrimSpace(res.Stdout) != notFound {
+		t.Errorf("helper get: exit %d, stdout %q, stderr %q; want the not-found answer", res.ExitCode, res.Stdout, res.Stderr)
+	}
+	c.MustRun(t, []byte(`{"ServerURL":"registry.invalid","Username":"u","Secret":"packaged-secret"}`), helper, "store")
+	if out := c.MustRun(t, []byte("registry.invalid"), helper, "get").Stdout; !strings.Contains(out, `"Secret":"packaged-secret"`) {
+		t.Errorf("helper get after store = %q", out)
+	}
+}
+
+// packagedDocs checks the man pages and that bash loads the completion.
+func packagedDocs(t *testing.T, inst string) {
+	f, err := os.Open(filepath.Join(inst, "usr/share/man/man1/regkey-refresh.1.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	man, _ := io.ReadAll(zr)
+	if !bytes.Contains(man, []byte(`.TH "REGKEY-REFRESH" "1" "Jan 2026" "regkey 9.8.7"`)) || !bytes.Contains(man, []byte("if-expiring-within")) {
+		t.Errorf("regkey-refresh(1):\n%.400s", man)
+	}
+	testenv.RequireProgram(t, "bash")
+	comp := filepath.Join(inst, "usr/share/bash-completion/completions/regkey")
+	if out := pkgRun(t, "bash", "-c", `source "$1" && complete -p regkey`, "bash", comp); !strings.Contains(out, "regkey") {
+		t.Errorf("bash completion registers %q", out)
+	}
+}
+
+// packagedUnits verifies the systemd user units with systemd-analyze,
+// pointed at the unpacked binary.
+func packagedUnits(t *testing.T, inst string) {
+	testenv.RequireProgram(t, "systemd-analyze")
+	dir := t.TempDir()
+	for _, name := range []string{"regkey-refresh.service", "regkey-refresh.timer"} {
+		b, err := os.ReadFile(filepath.Join(inst, "usr/lib/systemd/user", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = bytes.ReplaceAll(b, []byte("/usr/bin/regkey"), []byte(filepath.Join(inst, "usr/bin/regkey")))
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("systemd-analyze", "verify", "--man=no", filepath.Join(dir, "regkey-refresh.service"), filepath.Join(dir, "regkey-refresh.timer"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// pkgRun runs a program and returns its stdout, failing the test on error.
+func pkgRun(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
+	}
+	return string(out)
+}
+
+// pkgGoCommand is the go command of the toolchain running the tests.
+func pkgGoCommand() string {
+	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); pkgFileExists(p) {
+		return p
+	}
+	return "go"
+}
+
+func pkgFileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -255,12 +255,10 @@ func startKrProc(name string, cmd *exec.Cmd, logPath, stdin string) (*krProc, er
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	p := &krProc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	if err := startPinned(cmd, func(err error) { p.err = err; close(p.done) }); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
-	p := &krProc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
 	return p, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -35,14 +36,34 @@ func startDaemon(t testing.TB, name string, cmd *exec.Cmd, logPath string) *daem
 	}
 	defer logFile.Close()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	d := &daemon{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	if err := startPinned(cmd, func(err error) { d.err = err; close(d.done) }); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
 	}
-	d := &daemon{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
-	go func() { d.err = cmd.Wait(); close(d.done) }()
 	t.Cleanup(d.stop)
 	return d
+}
+
+// startPinned starts cmd in its own process group with SIGKILL as its
+// parent-death signal, and calls exited with Wait's result when it ends.
+//
+// Linux sends the parent-death signal when the thread that forked the child
+// exits, not the process, and the Go runtime may retire threads. So the
+// child is forked from a goroutine locked to its thread, and that goroutine
+// (and with it the thread) lives exactly as long as the child.
+func startPinned(cmd *exec.Cmd, exited func(error)) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		exited(cmd.Wait())
+	}()
+	return <-started
 }
 
 // exited reports whether the process has already ended.

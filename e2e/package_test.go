@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	yaml3 "go.yaml.in/yaml/v3"
+
 	"github.com/regkey/regkey/internal/testenv"
 )
 
@@ -179,4 +181,125 @@ func pkgGoCommand() string {
 func pkgFileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// TestReleaseConfigs checks the packaging files that only a release runs:
+// the goreleaser config covers every platform with checksums and stamps the
+// version where regkey reads it, every file the configs ship exists, the CI
+// snippets are YAML that runs regkey refresh, and pkgversion.sh maps git
+// versions to package versions.
+func TestReleaseConfigs(t *testing.T) {
+	t.Parallel()
+	root, err := testenv.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(rel string) []byte {
+		b, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	type content struct {
+		Src, Dst, Type, Packager string
+		Expand                   bool
+	}
+	var gr struct {
+		Version int
+		Builds  []struct {
+			ID, Main, Binary string
+			Goos, Goarch     []string
+			Ldflags          []string
+		}
+		Archives []struct {
+			Formats []string
+			Files   []struct{ Src string }
+		}
+		Checksum struct {
+			NameTemplate string `yaml:"name_template"`
+			Algorithm    string
+		}
+		Nfpms []struct {
+			Formats  []string
+			Contents []content
+		}
+	}
+	if err := yaml3.Unmarshal(read("packaging/goreleaser.yaml"), &gr); err != nil {
+		t.Fatalf("goreleaser.yaml: %v", err)
+	}
+	version := string(read("internal/version/version.go"))
+	platforms := map[string]bool{}
+	for _, b := range gr.Builds {
+		if b.Main != "./cmd/regkey" {
+			t.Errorf("build %s: main %q", b.ID, b.Main)
+		}
+		ld := strings.Join(b.Ldflags, " ")
+		for _, v := range []string{"Version", "Commit"} {
+			if !strings.Contains(ld, "-X github.com/regkey/regkey/internal/version."+v+"=") || !strings.Contains(version, v) {
+				t.Errorf("build %s does not stamp internal/version.%s", b.ID, v)
+			}
+		}
+		for _, goos := range b.Goos {
+			for _, goarch := range b.Goarch {
+				platforms[b.Binary+" "+goos+"/"+goarch] = true
+			}
+		}
+	}
+	for _, goos := range []string{"linux", "darwin", "windows"} {
+		for _, goarch := range []string{"amd64", "arm64"} {
+			if !platforms["regkey "+goos+"/"+goarch] {
+				t.Errorf("goreleaser builds no regkey for %s/%s", goos, goarch)
+			}
+		}
+	}
+	if gr.Version != 2 || gr.Checksum.NameTemplate == "" || gr.Checksum.Algorithm != "sha256" || len(gr.Archives) == 0 || len(gr.Nfpms) == 0 {
+		t.Errorf("goreleaser config: version %d, checksum %+v, %d archives, %d nfpms", gr.Version, gr.Checksum, len(gr.Archives), len(gr.Nfpms))
+	}
+
+	var nf struct{ Contents []content }
+	if err := yaml3.Unmarshal(read("packaging/nfpm.yaml"), &nf); err != nil {
+		t.Fatalf("nfpm.yaml: %v", err)
+	}
+	shipped := append([]content(nil), nf.Contents...)
+	shipped = append(shipped, gr.Nfpms[0].Contents...)
+	for _, a := range gr.Archives {
+		for _, f := range a.Files {
+			shipped = append(shipped, content{Src: f.Src})
+		}
+	}
+	for _, c := range shipped {
+		switch {
+		case strings.Contains(c.Src, "${PKG_DIST}") && !c.Expand:
+			t.Errorf("nfpm.yaml: %s needs expand: true", c.Src)
+		case c.Type == "symlink" || strings.Contains(c.Src, "${") || strings.HasPrefix(c.Src, "dist/"):
+		default:
+			if _, err := os.Stat(filepath.Join(root, c.Src)); err != nil {
+				t.Errorf("packaging ships %s: %v", c.Src, err)
+			}
+		}
+	}
+
+	for _, rel := range []string{"packaging/ci/github-actions.yml", "packaging/ci/gitlab-ci.yml"} {
+		var doc map[string]any
+		data := read(rel)
+		if err := yaml3.Unmarshal(data, &doc); err != nil || len(doc) == 0 {
+			t.Errorf("%s: %v", rel, err)
+		}
+		if !strings.Contains(string(data), "regkey refresh --if-expiring-within") {
+			t.Errorf("%s runs no regkey refresh", rel)
+		}
+	}
+	if unit := string(read("packaging/systemd/regkey-refresh.service")); !strings.Contains(unit, "\nExecStart=/usr/bin/regkey refresh --if-expiring-within ") {
+		t.Errorf("regkey-refresh.service does not run regkey refresh:\n%s", unit)
+	}
+
+	for in, want := range map[string]string{
+		"v1.2.3": "1.2.3", "v1.2.3-rc.1": "1.2.3~rc.1", "v1.2.3-4-gabc1234": "1.2.3+4.gabc1234",
+		"v1.2.3-4-gabc1234-dirty": "1.2.3+4.gabc1234.dirty", "abc1234-dirty": "0.0.0~git.abc1234.dirty", "": "0.0.0~git.dev",
+	} {
+		if got := strings.TrimSpace(pkgRun(t, "sh", filepath.Join(root, "packaging/pkgversion.sh"), in)); got != want {
+			t.Errorf("pkgversion.sh %q = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -34,7 +34,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "dist/docs", "output `directory` (man/ and completions/ are created in it)")
 	ver := fs.String("version", "dev", "version named in the man pages")
-	date := fs.String("date", "", "man page `date` (YYYY-MM-DD); default $SOURCE_DATE_EPOCH, else today")
+	date := fs.String("date", "", "man page `date` (YYYY-MM-DD or RFC 3339); default $SOURCE_DATE_EPOCH, else today")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -55,7 +55,9 @@ func generate(out, version, date string) error {
 	if date != "" {
 		d, err := time.Parse("2006-01-02", date)
 		if err != nil {
-			return fmt.Errorf("-date %q: want YYYY-MM-DD", date)
+			if d, err = time.Parse(time.RFC3339, date); err != nil {
+				return fmt.Errorf("-date %q: want YYYY-MM-DD or RFC 3339", date)
+			}
 		}
 		header.Date = &d
 	}

@@ -61,7 +61,7 @@ func TestGenerate(t *testing.T) {
 
 	// Reproducible: a second run writes the same bytes.
 	again := t.TempDir()
-	if code := run([]string{"-out", again, "-version", "v1.2.3", "-date", "2026-02-03"}, &stderr); code != 0 {
+	if code := run([]string{"-out", again, "-version", "v1.2.3", "-date", "2026-02-03T04:05:06+07:00"}, &stderr); code != 0 {
 		t.Fatal(stderr.String())
 	}
 	for _, sub := range []string{"man", "completions"} {

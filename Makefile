@@ -6,6 +6,7 @@
 #                  real clients (see .ci/run for the packages they need)
 #   make bench     benchmarks against a floor and the reference helpers
 #                  (bench.mk, BENCHMARKS.md)
+#   make package   .deb and .rpm into dist/ (packaging.mk, packaging/README.md)
 
 PREFIX    ?= $(HOME)/.local
 BINDIR    ?= $(PREFIX)/bin

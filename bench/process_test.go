@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,15 +61,28 @@ func TestProcesses(t *testing.T) {
 	fmt.Fprintf(&out, "## Process benchmarks\n\n%s", machine())
 	fmt.Fprintf(&out, "- rounds × runs per command: %d × %d (warm-up %d per round), order rotated every round\n", s.rounds, s.runs, s.warmup)
 	fmt.Fprintf(&out, "- regkey: %s; reference ECR helper: %s %s\n", b.bin.Regkey, refECRModule, refECRVersion)
-	for _, mk := range []func() group{b.startup, b.cachedECR(false), b.cachedECR(true), b.keystoreGet, b.list,
-		b.coldECR(false), b.coldECR(true), b.concurrentECR} {
-		g := mk()
+	for _, sc := range []struct {
+		name string
+		mk   func() group
+	}{
+		{"startup", b.startup}, {"cached", b.cachedECR(false)}, {"cached-bundle", b.cachedECR(true)},
+		{"keystore", b.keystoreGet}, {"list", b.list}, {"cold-http", b.coldECR(false)},
+		{"cold-https", b.coldECR(true)}, {"concurrent", b.concurrentECR},
+	} {
+		if !selected(sc.name) {
+			continue
+		}
+		g := sc.mk()
 		t.Logf("timing %s", g.Name)
 		writeGroup(&out, g, runGroup(t, hyperfine, g, s))
 	}
 	fmt.Fprintf(&out, "\n- load average at end: %s\n", loadavg())
-	b.footprint(&out)
-	b.inittrace(&out)
+	if selected("footprint") {
+		b.footprint(&out)
+	}
+	if selected("inittrace") {
+		b.inittrace(&out)
+	}
 
 	fmt.Print(out.String())
 	if p := os.Getenv("REGKEY_BENCH_OUT"); p != "" {
@@ -76,6 +90,14 @@ func TestProcesses(t *testing.T) {
 			t.Errorf("writing %s: %v", p, err)
 		}
 	}
+}
+
+// selected reports whether scenario name is to run: every one, unless
+// REGKEY_BENCH_ONLY names some (startup, cached, cached-bundle, keystore,
+// list, cold-http, cold-https, concurrent, footprint, inittrace).
+func selected(name string) bool {
+	only := os.Getenv("REGKEY_BENCH_ONLY")
+	return only == "" || slices.Contains(strings.Split(only, ","), name)
 }
 
 // concurrency is how many processes the concurrent scenario starts at once

@@ -118,9 +118,16 @@ func buildFront(t *testing.T, dir string) string {
 // providers, say, for a measured comparison.
 type extra struct{ label, path string }
 
-func extras() []extra {
+func extras() []extra { return extraList("REGKEY_BENCH_EXTRA") }
+
+// compared are other builds of regkey (an earlier commit, say) timed next
+// to it in every ECR scenario, from REGKEY_BENCH_COMPARE in the same form;
+// they must serve ECR hosts.
+func compared() []extra { return extraList("REGKEY_BENCH_COMPARE") }
+
+func extraList(name string) []extra {
 	var out []extra
-	for _, item := range strings.Split(os.Getenv("REGKEY_BENCH_EXTRA"), ",") {
+	for _, item := range strings.Split(os.Getenv(name), ",") {
 		if label, path, ok := strings.Cut(item, "="); ok && label != "" && path != "" {
 			out = append(out, extra{label, path})
 		}

@@ -53,7 +53,7 @@ func (b *bench) startup() group {
 		{Label: "regkey version", Role: roleOurs, Shell: one("", b.bin.Helper, "version", in)},
 		{Label: "front prototype version", Role: roleOurs, Shell: one("", b.front, "version", in)},
 	}}
-	for _, e := range extras() {
+	for _, e := range append(compared(), extras()...) {
 		g.Cmds = append(g.Cmds, command{Label: e.label + " version", Role: roleOurs, Shell: one("", e.path, "version", in)})
 	}
 	if b.refECR != "" {
@@ -62,35 +62,76 @@ func (b *bench) startup() group {
 	return g
 }
 
+// contender is a helper timed in an ECR group, with a fake of its own so
+// that its token requests are counted apart.
+type contender struct {
+	label, role, path string
+	fake              *ecrfake.Server
+	url               string
+	pem               []byte // the fake's CA certificate, over HTTPS
+	// assign is the shell assignment pointing the helper at its fake; ""
+	// for regkey, whose fake is in the client's environment.
+	assign string
+}
+
+// contenders returns regkey, the builds named in REGKEY_BENCH_COMPARE and
+// the reference ECR helper, each with its own fake (over HTTPS when https).
+func (b *bench) contenders(https bool) []*contender {
+	cs := []*contender{{label: "regkey", role: roleOurs, path: b.bin.Helper}}
+	for _, e := range compared() {
+		cs = append(cs, &contender{label: e.label, role: roleOurs, path: e.path})
+	}
+	if b.refECR != "" {
+		cs = append(cs, &contender{label: "ecr-login", role: roleRef, path: b.refECR})
+	}
+	for i, c := range cs {
+		c.fake = b.fake()
+		c.url = c.fake.URL
+		if https {
+			c.url, c.pem = b.tlsFake(c.fake)
+		}
+		if i > 0 {
+			c.assign = "AWS_ENDPOINT_URL_ECR=" + c.url
+		}
+	}
+	return cs
+}
+
+// env is the extra environment that points c at its fake.
+func (c *contender) env() []string {
+	if c.assign == "" {
+		return nil
+	}
+	return []string{c.assign}
+}
+
 // cachedECR times an ECR get served from each helper's warm token cache,
 // without AWS_CA_BUNDLE or with the system bundle in it (as machines of
 // this kind export it).
 func (b *bench) cachedECR(bundle bool) func() group {
 	return func() group {
 		c := b.ecrClient()
-		reg, ref := b.fake(), b.fake()
-		c.Setenv("AWS_ENDPOINT_URL_ECR", reg.URL)
+		cs := b.contenders(false)
+		c.Setenv("AWS_ENDPOINT_URL_ECR", cs[0].url)
 		name := "cached ECR get (warm token cache), AWS_CA_BUNDLE unset"
 		if bundle {
 			c.Setenv("AWS_CA_BUNDLE", systemBundle)
 			name = "cached ECR get (warm token cache), AWS_CA_BUNDLE=" + systemBundle
 		}
 		key := b.file("ecr-key", ecrHost)
-		refEnv := "AWS_ENDPOINT_URL_ECR=" + ref.URL
-		// Warm both caches and check the answers.
+		// Warm every cache and check the answers; the front reads regkey's
+		// entry.
 		b.checkToken(b.run(c, nil, ecrHost, b.bin.Helper, "get"))
 		c.Setenv("REGKEY_FRONT_CACHE_KEY", b.cacheKey(c))
 		b.checkToken(b.run(c, nil, ecrHost, b.front, "get"))
-		g := group{Name: name, Env: c.Env(), Cmds: []command{
-			{Label: "floor", Role: roleFloor, Shell: one("", b.floor, "get", key)},
-			{Label: "regkey", Role: roleOurs, Shell: one("", b.bin.Helper, "get", key), Requests: count(reg)},
-			{Label: "front prototype (no SDK linked)", Role: roleOurs, Shell: one("", b.front, "get", key)},
-		}}
-		if b.refECR != "" {
-			b.checkToken(b.run(c, []string{refEnv}, ecrHost, b.refECR, "get"))
-			g.Cmds = append(g.Cmds, command{Label: "ecr-login", Role: roleRef,
-				Shell: one(refEnv, b.refECR, "get", key), Requests: count(ref)})
+		g := group{Name: name, Cmds: []command{{Label: "floor", Role: roleFloor, Shell: one("", b.floor, "get", key)}}}
+		for _, ct := range cs {
+			b.checkToken(b.run(c, ct.env(), ecrHost, ct.path, "get"))
+			g.Cmds = append(g.Cmds, command{Label: ct.label, Role: ct.role,
+				Shell: one(ct.assign, ct.path, "get", key), Requests: count(ct.fake)})
 		}
+		g.Cmds = append(g.Cmds, command{Label: "front prototype (no SDK linked)", Role: roleOurs, Shell: one("", b.front, "get", key)})
+		g.Env = c.Env()
 		return g
 	}
 }
@@ -128,30 +169,25 @@ func (b *bench) checkToken(out string) {
 func (b *bench) coldECR(https bool) func() group {
 	return func() group {
 		c := b.ecrClient()
-		regFake, refFake := b.fake(), b.fake()
-		regURL, refURL := regFake.URL, refFake.URL
+		cs := b.contenders(https)
+		c.Setenv("AWS_ENDPOINT_URL_ECR", cs[0].url)
 		name := "cold ECR get over HTTP (token caches emptied before every run)"
 		if https {
-			var regPEM, refPEM []byte
-			regURL, regPEM = b.tlsFake(regFake)
-			refURL, refPEM = b.tlsFake(refFake)
-			sys, _ := os.ReadFile(systemBundle)
-			bundle := b.file("bundle.pem", string(sys)+string(regPEM)+string(refPEM))
-			c.Setenv("AWS_CA_BUNDLE", bundle)
-			name = fmt.Sprintf("cold ECR get over HTTPS (AWS_CA_BUNDLE: system bundle + fake CA, %d KiB)", (len(sys)+len(regPEM)+len(refPEM))/1024)
+			bundle, _ := os.ReadFile(systemBundle)
+			for _, ct := range cs {
+				bundle = append(bundle, ct.pem...)
+			}
+			c.Setenv("AWS_CA_BUNDLE", b.file("bundle.pem", string(bundle)))
+			name = fmt.Sprintf("cold ECR get over HTTPS (AWS_CA_BUNDLE: system bundle + fake CAs, %d KiB)", len(bundle)/1024)
 		}
-		c.Setenv("AWS_ENDPOINT_URL_ECR", regURL)
 		key := b.file("ecr-key", ecrHost)
-		refEnv := "AWS_ENDPOINT_URL_ECR=" + refURL
-		b.checkToken(b.run(c, nil, ecrHost, b.bin.Helper, "get"))
 		g := group{Name: name, Env: c.Env(), Prepare: b.emptyCaches(c), Cmds: []command{
 			{Label: "floor", Role: roleFloor, Shell: one("", b.floor, "get", key)},
-			{Label: "regkey", Role: roleOurs, Shell: one("", b.bin.Helper, "get", key), Requests: count(regFake)},
 		}}
-		if b.refECR != "" {
-			b.checkToken(b.run(c, []string{refEnv}, ecrHost, b.refECR, "get"))
-			g.Cmds = append(g.Cmds, command{Label: "ecr-login", Role: roleRef,
-				Shell: one(refEnv, b.refECR, "get", key), Requests: count(refFake)})
+		for _, ct := range cs {
+			b.checkToken(b.run(c, ct.env(), ecrHost, ct.path, "get"))
+			g.Cmds = append(g.Cmds, command{Label: ct.label, Role: ct.role,
+				Shell: one(ct.assign, ct.path, "get", key), Requests: count(ct.fake)})
 		}
 		return g
 	}
@@ -170,19 +206,16 @@ func (b *bench) emptyCaches(c *testenv.Client) string {
 func (b *bench) concurrentECR() group {
 	n := concurrency()
 	c := b.ecrClient()
-	regFake, refFake := b.fake(), b.fake()
-	c.Setenv("AWS_ENDPOINT_URL_ECR", regFake.URL)
+	cs := b.contenders(false)
+	c.Setenv("AWS_ENDPOINT_URL_ECR", cs[0].url)
 	key := b.file("ecr-key", ecrHost)
-	refEnv := "AWS_ENDPOINT_URL_ECR=" + refFake.URL
 	g := group{Name: fmt.Sprintf("%d concurrent cold ECR gets over HTTP (one run = %d processes at once)", n, n),
 		Env: c.Env(), Prepare: b.emptyCaches(c), Cmds: []command{
 			{Label: fmt.Sprintf("floor ×%d", n), Role: roleFloor, Shell: many(n, "", b.floor, "get", key)},
-			{Label: fmt.Sprintf("regkey ×%d", n), Role: roleOurs, Shell: many(n, "", b.bin.Helper, "get", key),
-				Requests: count(regFake), Procs: n},
 		}}
-	if b.refECR != "" {
-		g.Cmds = append(g.Cmds, command{Label: fmt.Sprintf("ecr-login ×%d", n), Role: roleRef,
-			Shell: many(n, refEnv, b.refECR, "get", key), Requests: count(refFake), Procs: n})
+	for _, ct := range cs {
+		g.Cmds = append(g.Cmds, command{Label: fmt.Sprintf("%s ×%d", ct.label, n), Role: ct.role,
+			Shell: many(n, ct.assign, ct.path, "get", key), Requests: count(ct.fake), Procs: n})
 	}
 	return g
 }

@@ -13,7 +13,7 @@ BINDIR    ?= $(PREFIX)/bin
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-# A static binary starts faster than one that loads libc (about 0.45 ms per
+# A static binary starts faster than one that loads libc (about 0.5 ms per
 # helper process, see BENCHMARKS.md); nothing in regkey needs cgo.
 CGO_ENABLED ?= 0
 LDFLAGS   := -s -w -X github.com/regkey/regkey/internal/version.Version=$(VERSION) \

@@ -11,11 +11,11 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/net/http/httpproxy"
 	"golang.org/x/term"
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/netenv"
 	"github.com/regkey/regkey/keystore"
 )
 
@@ -135,18 +135,5 @@ func missing(user, pass string) string {
 // net/http's ProxyFromEnvironment would from the process environment
 // (loopback hosts never go through a proxy).
 func proxyFunc(env config.Env) func(*http.Request) (*url.URL, error) {
-	first := func(names ...string) string {
-		for _, n := range names {
-			if v := env.Get(n); v != "" {
-				return v
-			}
-		}
-		return ""
-	}
-	pf := (&httpproxy.Config{
-		HTTPProxy:  first("HTTP_PROXY", "http_proxy"),
-		HTTPSProxy: first("HTTPS_PROXY", "https_proxy"),
-		NoProxy:    first("NO_PROXY", "no_proxy"),
-	}).ProxyFunc()
-	return func(r *http.Request) (*url.URL, error) { return pf(r.URL) }
+	return netenv.ProxyFunc(env)
 }

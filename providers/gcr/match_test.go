@@ -119,7 +119,11 @@ func TestProxyFunc(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"https_proxy": "http://proxy.example:3128", "HTTP_PROXY": "http://proxy.example:3128",
 		"GCE_METADATA_HOST": "metadata.internal.example:8080"}
-	f := proxyFunc(env)
+	pv, err := New(env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := pv.(*provider).httpClient().Transport.(*http.Transport).Proxy
 	for target, want := range map[string]string{
 		"https://oauth2.googleapis.com/token":                   "proxy.example:3128",
 		"http://169.254.169.254/computeMetadata/v1/":            "",

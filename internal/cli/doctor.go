@@ -46,10 +46,6 @@ type doctorJSON struct {
 	Checks []doctorCheck `json:"checks"`
 }
 
-func init() {
-	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdDoctor(f, nil) })
-}
-
 // NewCmdDoctor builds `regkey doctor`. runF replaces doctorRun in tests.
 func NewCmdDoctor(f *Factory, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
 	opts := &DoctorOptions{

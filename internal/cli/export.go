@@ -45,10 +45,6 @@ type credentialSource interface {
 	Credential(ctx context.Context, serverURL string) (auth.Credential, time.Time, error)
 }
 
-func init() {
-	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdExport(f, nil) })
-}
-
 // NewCmdExport builds `regkey export`. runF replaces exportRun in tests.
 func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
 	opts := &ExportOptions{IO: f.IO}

@@ -25,10 +25,6 @@ type KubeletOptions struct {
 	Timeout time.Duration
 }
 
-func init() {
-	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdKubelet(f, nil) })
-}
-
 // NewCmdKubelet builds `regkey kubelet-provider`. runF replaces kubeletRun
 // in tests.
 func NewCmdKubelet(f *Factory, runF func(*KubeletOptions) error) *cobra.Command {

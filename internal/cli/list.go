@@ -44,10 +44,6 @@ type listEntry struct {
 	IdentityToken bool `json:"identity_token"`
 }
 
-func init() {
-	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdList(f, nil) })
-}
-
 // NewCmdList builds `regkey list`. runF replaces listRun in tests.
 func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{IO: f.IO, Keystore: f.Keystore}

@@ -42,10 +42,6 @@ type LoginOptions struct {
 	Verbose       bool
 }
 
-func init() {
-	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdLogin(f, nil) })
-}
-
 // NewCmdLogin builds `regkey login`. runF replaces loginRun in tests.
 func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
 	opts := &LoginOptions{

@@ -23,10 +23,6 @@ type LogoutOptions struct {
 	Server string // the argument as typed; "" is Docker Hub
 }
 
-func init() {
-	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdLogout(f, nil) })
-}
-
 // NewCmdLogout builds `regkey logout`. runF replaces logoutRun in tests.
 func NewCmdLogout(f *Factory, runF func(*LogoutOptions) error) *cobra.Command {
 	opts := &LogoutOptions{IO: f.IO, Keystore: f.Keystore, Owner: providerOwner(f)}

@@ -147,8 +147,6 @@ func oneLineErr(err error) string {
 	return string(b)
 }
 
-func init() { subcommands = append(subcommands, newHelperCmd) }
-
 // newHelperCmd is `regkey helper <verb>`: the protocol under the CLI's name,
 // for scripts and for trying the helper by hand. It is hidden because
 // clients run docker-credential-regkey.

@@ -41,10 +41,6 @@ type RefreshOptions struct {
 	Discover func(cache *tokencache.Cache) []knownHost
 }
 
-func init() {
-	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdRefresh(f, nil) })
-}
-
 // NewCmdRefresh builds `regkey refresh`. runF replaces refreshRun in tests.
 func NewCmdRefresh(f *Factory, runF func(*RefreshOptions) error) *cobra.Command {
 	opts := &RefreshOptions{

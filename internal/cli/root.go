@@ -33,16 +33,21 @@ docker credential helper; as regkey it manages logins and explains them.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &usageError{err}
 	})
-	root.AddCommand(newVersionCmd(f))
-	for _, add := range subcommands {
-		root.AddCommand(add(f))
-	}
+	root.AddCommand(
+		NewCmdSetup(f, nil),
+		NewCmdLogin(f, nil),
+		NewCmdLogout(f, nil),
+		NewCmdList(f, nil),
+		NewCmdStatus(f, nil),
+		NewCmdDoctor(f, nil),
+		NewCmdRefresh(f, nil),
+		NewCmdExport(f, nil),
+		NewCmdKubelet(f, nil),
+		newHelperCmd(f),
+		newVersionCmd(f),
+	)
 	return root
 }
-
-// subcommands are registered by the files that define them, so that each
-// command lives in its own file without editing this one.
-var subcommands []func(*Factory) *cobra.Command
 
 func newVersionCmd(f *Factory) *cobra.Command {
 	return &cobra.Command{

@@ -47,10 +47,6 @@ type SetupOptions struct {
 	RegistriesConf bool
 }
 
-func init() {
-	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdSetup(f, nil) })
-}
-
 // NewCmdSetup builds `regkey setup`. runF replaces setupRun in tests.
 func NewCmdSetup(f *Factory, runF func(context.Context, *SetupOptions) error) *cobra.Command {
 	opts := &SetupOptions{

@@ -71,10 +71,6 @@ type statusJSON struct {
 	Problems   []string     `json:"problems,omitempty"`
 }
 
-func init() {
-	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdStatus(f, nil) })
-}
-
 // NewCmdStatus builds `regkey status`. runF replaces statusRun in tests.
 func NewCmdStatus(f *Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
 	opts := &StatusOptions{

@@ -25,8 +25,8 @@ bench-go:
 
 bench-procs: build
 	mkdir -p $(dir $(BENCH_OUT))
-	REGKEY_BENCH=1 REGKEY_BENCH_BINARY=$(CURDIR)/bin/regkey REGKEY_BENCH_OUT=$(BENCH_OUT) \
-	  $(GO) test -count=1 -timeout 60m -run '^TestProcesses$$' -v ./bench
+	REGKEY_BENCH_BINARY=$(CURDIR)/bin/regkey REGKEY_BENCH_OUT=$(BENCH_OUT) \
+	  $(GO) test -tags bench -count=1 -timeout 60m -run '^TestProcesses$$' -v ./bench
 
 bench-compile:
 	$(GO) test -run '^$$' -bench . -benchtime 1x $(BENCH_PKGS)

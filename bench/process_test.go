@@ -1,4 +1,4 @@
-//go:build linux
+//go:build bench && linux
 
 package bench
 
@@ -44,13 +44,10 @@ type bench struct {
 }
 
 // TestProcesses times whole helper processes with hyperfine and prints a
-// markdown report (also written to $REGKEY_BENCH_OUT when set). It runs only
-// with REGKEY_BENCH=1 (make bench): it takes minutes and its figures depend
-// on the machine, so it is not part of make test.
+// markdown report (also written to $REGKEY_BENCH_OUT when set). It is
+// built only with -tags bench (make bench): it takes minutes and its figures
+// depend on the machine, so it is not part of make test.
 func TestProcesses(t *testing.T) {
-	if os.Getenv("REGKEY_BENCH") != "1" {
-		t.Skip("process benchmarks run with REGKEY_BENCH=1 (make bench)")
-	}
 	hyperfine := testenv.RequireProgram(t, "hyperfine")
 	s := loadSettings()
 	dir := t.TempDir()

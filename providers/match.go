@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/regkey/regkey/auth"
 )
@@ -69,7 +70,7 @@ func HostUnder(k auth.Key, domains ...string) bool {
 // HostPattern is a regular expression over a host name, anchored at both
 // ends. Build one with MustHostPattern.
 type HostPattern struct {
-	re   *regexp.Regexp
+	re   func() *regexp.Regexp // compiled on first use: a cached get pays for no pattern it does not try
 	expr string
 }
 
@@ -82,7 +83,8 @@ func MustHostPattern(expr string) HostPattern {
 	if len(expr) < 2 || !strings.HasPrefix(expr, "^") || !strings.HasSuffix(expr, "$") || strings.HasSuffix(expr, `\$`) {
 		panic(fmt.Sprintf("providers: host pattern %q is not anchored with ^...$", expr))
 	}
-	return HostPattern{re: regexp.MustCompile("^(?:" + expr[1:len(expr)-1] + ")$"), expr: expr}
+	body := expr[1 : len(expr)-1]
+	return HostPattern{re: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^(?:" + body + ")$") }), expr: expr}
 }
 
 // Match returns the submatches of k's host (on the default port), or nil
@@ -92,7 +94,7 @@ func (p HostPattern) Match(k auth.Key) []string {
 	if !ok || p.re == nil {
 		return nil
 	}
-	return p.re.FindStringSubmatch(h)
+	return p.re().FindStringSubmatch(h)
 }
 
 // Matches reports whether k's host (on the default port) matches p.

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/providers/envcred"
@@ -96,18 +97,20 @@ func DockerConfigJSON(entries []Entry) ([]byte, error) {
 // dnsSubdomain and dnsLabel are Kubernetes' RFC 1123 name rules for a
 // Secret's name and a namespace.
 var (
-	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	dnsLabel     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	dnsSubdomain = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	})
+	dnsLabel = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`) })
 )
 
 // ValidateSecretName checks a Secret name (RFC 1123 subdomain, at most 253
 // characters) and a namespace (RFC 1123 label, at most 63; empty means the
 // manifest names none).
 func ValidateSecretName(name, namespace string) error {
-	if len(name) > 253 || !dnsSubdomain.MatchString(name) {
+	if len(name) > 253 || !dnsSubdomain().MatchString(name) {
 		return fmt.Errorf("secret name %q: want lower-case letters, digits, '-' and '.' (RFC 1123), at most 253 characters", name)
 	}
-	if namespace != "" && (len(namespace) > 63 || !dnsLabel.MatchString(namespace)) {
+	if namespace != "" && (len(namespace) > 63 || !dnsLabel().MatchString(namespace)) {
 		return fmt.Errorf("namespace %q: want lower-case letters, digits and '-' (RFC 1123 label), at most 63 characters", namespace)
 	}
 	return nil

@@ -36,6 +36,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/regkey/regkey/auth"
@@ -54,7 +55,9 @@ const getTimeout = 20 * time.Second
 // registry name, an optional regional-endpoint label pair
 // ("<region>.geo"), and one of the clouds' ACR domains. The key is already
 // lower-cased by auth.ParseKey.
-var hostPattern = regexp.MustCompile(`^[a-z0-9]{5,50}\.(?:[a-z0-9]+\.geo\.)?azurecr\.(?:io|cn|us|de)$`)
+var hostPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z0-9]{5,50}\.(?:[a-z0-9]+\.geo\.)?azurecr\.(?:io|cn|us|de)$`)
+})
 
 // Matches reports whether k names an ACR login server. It accepts no port
 // other than 443, so look-alikes such as "myreg.azurecr.io.evil.example" or
@@ -63,7 +66,7 @@ func Matches(k auth.Key) bool {
 	if k.Opaque || (k.Port() != "" && k.Port() != "443") {
 		return false
 	}
-	return hostPattern.MatchString(k.HostOnly())
+	return hostPattern().MatchString(k.HostOnly())
 }
 
 // Option names accepted in a user rule.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -183,9 +184,9 @@ func stripQuery(raw string) string {
 	return u.String()
 }
 
-var urlRE = regexp.MustCompile(`https?://[^\s"']+`)
+var urlRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`https?://[^\s"']+`) })
 
 // stripURLs rewrites every URL in s with stripQuery.
 func stripURLs(s string) string {
-	return urlRE.ReplaceAllStringFunc(s, stripQuery)
+	return urlRE().ReplaceAllStringFunc(s, stripQuery)
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Rule options the ECR providers accept. ECR Public takes only the identity
@@ -24,9 +25,9 @@ var (
 	privateOptions = []string{OptAccountID, OptExternalID, OptProfile, OptRegion, OptRoleARN, OptRoleSessionName}
 	publicOptions  = []string{OptExternalID, OptProfile, OptRoleARN, OptRoleSessionName}
 
-	accountRE = regexp.MustCompile(`^\d{12}$`)
-	regionRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-	roleRE    = regexp.MustCompile(`^arn:[a-z-]+:iam::\d{12}:role/.+$`)
+	accountRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
+	regionRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`) })
+	roleRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:[a-z-]+:iam::\d{12}:role/.+$`) })
 )
 
 // settings are the validated rule options.
@@ -50,11 +51,11 @@ func parseOptions(opts map[string]string, allowed []string) (settings, error) {
 		account: opts[OptAccountID], externalID: opts[OptExternalID], sessionName: opts[OptRoleSessionName],
 	}
 	switch {
-	case s.account != "" && !accountRE.MatchString(s.account):
+	case s.account != "" && !accountRE().MatchString(s.account):
 		return s, fmt.Errorf("option %s %q: want a 12-digit AWS account id", OptAccountID, s.account)
-	case s.region != "" && !regionRE.MatchString(s.region):
+	case s.region != "" && !regionRE().MatchString(s.region):
 		return s, fmt.Errorf("option %s %q: not an AWS region name", OptRegion, s.region)
-	case s.role != "" && !roleRE.MatchString(s.role):
+	case s.role != "" && !roleRE().MatchString(s.role):
 		return s, fmt.Errorf("option %s %q: want arn:aws:iam::ACCOUNT:role/NAME", OptRoleARN, s.role)
 	case (s.externalID != "" || s.sessionName != "") && s.role == "":
 		return s, fmt.Errorf("options %s and %s need %s", OptExternalID, OptRoleSessionName, OptRoleARN)

@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -53,10 +54,12 @@ const (
 
 // Host patterns, matched on the lower-cased host without port.
 var (
-	gcrHost = regexp.MustCompile(`^(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)?gcr\.io$`)              // gcr.io, us.gcr.io, ...
-	arHost  = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*-docker\.pkg\.dev$`)           // europe-west1-docker.pkg.dev
-	repHost = regexp.MustCompile(`^docker\.[a-z0-9]+(?:-[a-z0-9]+)*\.rep\.pkg\.dev$`)     // docker.us-central1.rep.pkg.dev
-	saEmail = regexp.MustCompile(`^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+$`) // service account email
+	gcrHost = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)?gcr\.io$`) })          // gcr.io, us.gcr.io, ...
+	arHost  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*-docker\.pkg\.dev$`) })       // europe-west1-docker.pkg.dev
+	repHost = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^docker\.[a-z0-9]+(?:-[a-z0-9]+)*\.rep\.pkg\.dev$`) }) // docker.us-central1.rep.pkg.dev
+	saEmail = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+$`)
+	}) // service account email
 )
 
 // Matches reports whether k names a Google registry: gcr.io, one label
@@ -68,7 +71,7 @@ func Matches(k auth.Key) bool {
 		return false
 	}
 	h := k.HostOnly()
-	return gcrHost.MatchString(h) || arHost.MatchString(h) || repHost.MatchString(h)
+	return gcrHost().MatchString(h) || arHost().MatchString(h) || repHost().MatchString(h)
 }
 
 // provider is the Google provider. Its fields are fixed at construction;
@@ -99,7 +102,7 @@ func New(env map[string]string, opts map[string]string) (providers.Provider, err
 			}
 			p.credFile = v
 		case optImpersonate:
-			if !saEmail.MatchString(v) {
+			if !saEmail().MatchString(v) {
 				return nil, fmt.Errorf("gcr option %s %q: want a service account email", k, v)
 			}
 			p.impersonate = v

@@ -108,6 +108,22 @@ func TestKubeletProvider(t *testing.T) {
 		t.Errorf("keystore credential: %+v, exit %d, stderr %q", resp, res.ExitCode, res.Stderr)
 	}
 
+	// A credential stored for a repository path (podman login HOST/ORG):
+	// answers for that registry are keyed and cached per image, so that
+	// the kubelet neither gives team's credential to other repositories
+	// nor the host's to team's.
+	helperStore(t, c, "127.0.0.1:5000/team", "team-bot", "team-secret")
+	for image, want := range map[string]credentialprovider.AuthConfig{
+		"127.0.0.1:5000/team/app":  {Username: "team-bot", Password: "team-secret"},
+		"127.0.0.1:5000/other/app": {Username: "kube", Password: "stored-secret"},
+	} {
+		resp, res = kubeletAsk(t, c, kubelet.APIVersionV1, image)
+		if resp == nil || len(resp.Auth) != 1 || resp.Auth[image] != want || resp.CacheKeyType != credentialprovider.ImagePluginCacheKeyType {
+			t.Errorf("%s with a path-scoped credential stored: %+v, exit %d, stderr %q; want %+v keyed by the image, cacheKeyType Image",
+				image, resp, res.ExitCode, res.Stderr, want)
+		}
+	}
+
 	for name, req := range map[string]string{
 		"unknown apiVersion": `{"apiVersion":"credentialprovider.kubelet.k8s.io/v2","kind":"CredentialProviderRequest","image":"` + image + `"}`,
 		"unknown kind":       `{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"ImageReview","image":"` + image + `"}`,

@@ -30,7 +30,7 @@ type KubeletOptions struct {
 func NewCmdKubelet(f *Factory, runF func(*KubeletOptions) error) *cobra.Command {
 	opts := &KubeletOptions{
 		IO:     f.IO,
-		Lookup: func() kubelet.Lookup { return newCredentialLookup(f) },
+		Lookup: func() kubelet.Lookup { return kubeletLookup{newCredentialLookup(f)} },
 		Now:    f.Now,
 	}
 	cmd := &cobra.Command{
@@ -47,7 +47,10 @@ registry: ECR, ACR, Google and the other providers first, then regkey's
 keystore. It is keyed by the registry host with cacheKeyType "Registry", and
 cacheDuration is half of the token's remaining lifetime, so the kubelet asks
 again well before it expires. A credential without a known expiry leaves the
-duration to defaultCacheDuration. No credential (or an identity token, which
+duration to defaultCacheDuration. When the keystore holds credentials for
+repository paths of the registry (regkey login quay.io/org), a keystore answer
+is keyed by the image itself with cacheKeyType "Image", so that each
+repository gets its own credential. No credential (or an identity token, which
 the kubelet cannot use) is a valid response without auth and with
 cacheDuration "0s", so the kubelet asks again on the next pull.
 

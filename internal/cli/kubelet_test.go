@@ -34,9 +34,9 @@ func Test_NewCmdKubelet(t *testing.T) {
 }
 
 // lookupFunc adapts a function to kubelet.Lookup.
-type lookupFunc func(ctx context.Context, image string) (auth.Credential, time.Time, error)
+type lookupFunc func(ctx context.Context, image string) (kubelet.Found, error)
 
-func (f lookupFunc) Credential(ctx context.Context, image string) (auth.Credential, time.Time, error) {
+func (f lookupFunc) Credential(ctx context.Context, image string) (kubelet.Found, error) {
 	return f(ctx, image)
 }
 
@@ -49,8 +49,8 @@ func Test_kubeletRun(t *testing.T) {
 	}
 	ios, out, _ := cmdTestIO(string(req), false)
 	opts := &KubeletOptions{IO: ios, Now: func() time.Time { return now }, Lookup: func() kubelet.Lookup {
-		return lookupFunc(func(_ context.Context, image string) (auth.Credential, time.Time, error) {
-			return auth.Credential{Username: "00000000-0000-0000-0000-000000000000", Secret: "refresh"}, now.Add(3 * time.Hour), nil
+		return lookupFunc(func(_ context.Context, image string) (kubelet.Found, error) {
+			return kubelet.Found{Credential: auth.Credential{Username: "00000000-0000-0000-0000-000000000000", Secret: "refresh"}, Expires: now.Add(3 * time.Hour)}, nil
 		})
 	}}
 	if err := kubeletRun(context.Background(), opts); err != nil {
@@ -72,9 +72,9 @@ func Test_kubeletRunBounded(t *testing.T) {
 	req, _ := kubelettest.EncodeRequest(kubelet.APIVersionV1, "a.example.com/x")
 	ios, out, _ := cmdTestIO(string(req), false)
 	opts := &KubeletOptions{IO: ios, Now: time.Now, Timeout: 200 * time.Millisecond, Lookup: func() kubelet.Lookup {
-		return lookupFunc(func(ctx context.Context, _ string) (auth.Credential, time.Time, error) {
+		return lookupFunc(func(ctx context.Context, _ string) (kubelet.Found, error) {
 			<-ctx.Done()
-			return auth.Credential{}, time.Time{}, ctx.Err()
+			return kubelet.Found{}, ctx.Err()
 		})
 	}}
 	start := time.Now()

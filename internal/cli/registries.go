@@ -10,6 +10,7 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/kubelet"
 	"github.com/regkey/regkey/internal/resolve"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/builtin"
@@ -166,6 +167,13 @@ func newCredentialLookup(f *Factory) *credentialLookup {
 // key a client sends) and its expiry (zero when unknown). A miss wraps
 // auth.ErrNotFound.
 func (l *credentialLookup) Credential(ctx context.Context, serverURL string) (auth.Credential, time.Time, error) {
+	c, exp, _, err := l.get(ctx, serverURL)
+	return c, exp, err
+}
+
+// get is Credential that also reports whether a provider answered (rather
+// than the keystore).
+func (l *credentialLookup) get(ctx context.Context, serverURL string) (auth.Credential, time.Time, bool, error) {
 	opts := resolve.Options{Stderr: l.f.IO.ErrOut}
 	var src *expirySource
 	if l.router != nil {
@@ -174,10 +182,57 @@ func (l *credentialLookup) Credential(ctx context.Context, serverURL string) (au
 	}
 	c, err := resolve.New(&lazyKeystore{f: l.f}, opts).Get(ctx, serverURL)
 	if err != nil {
-		return auth.Credential{}, time.Time{}, err
+		return auth.Credential{}, time.Time{}, false, err
 	}
 	if src != nil && src.answered {
-		return c, src.expires, nil
+		return c, src.expires, true, nil
 	}
-	return c, time.Time{}, nil
+	return c, time.Time{}, false, nil
+}
+
+// kubeletLookup is kubelet.Lookup over a credentialLookup.
+type kubeletLookup struct{ l *credentialLookup }
+
+var _ kubelet.Lookup = kubeletLookup{}
+
+// Credential answers as `get` would for image. A keystore credential is
+// marked PerImage when the keystore holds a credential for some repository
+// path of the image's registry ("quay.io/org"): the registry's repositories
+// may then need different credentials, so the kubelet must not cache the
+// answer for the whole registry. Provider tokens serve a whole registry.
+func (k kubeletLookup) Credential(ctx context.Context, image string) (kubelet.Found, error) {
+	c, exp, fromProvider, err := k.l.get(ctx, image)
+	if err != nil {
+		return kubelet.Found{}, err
+	}
+	f := kubelet.Found{Credential: c, Expires: exp}
+	if !fromProvider {
+		f.PerImage = k.l.pathScoped(ctx, image)
+	}
+	return f, nil
+}
+
+// pathScoped reports whether the keystore holds a key with a repository
+// path for the registry of image. When the keystore cannot be listed it
+// says yes: answering per image is never wrong, only cached less.
+func (l *credentialLookup) pathScoped(ctx context.Context, image string) bool {
+	k, err := auth.ParseKey(image)
+	if err != nil {
+		return true
+	}
+	store, _, err := l.f.Keystore(ctx)
+	if err != nil {
+		return true
+	}
+	keys, err := store.List(ctx)
+	if err != nil {
+		return true
+	}
+	for raw := range keys {
+		sk, err := auth.ParseKey(raw)
+		if err == nil && !sk.Opaque && sk.Path != "" && auth.SameRegistry(sk, k) {
+			return true
+		}
+	}
+	return false
 }

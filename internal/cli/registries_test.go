@@ -141,3 +141,51 @@ func TestCredentialLookup(t *testing.T) {
 		}
 	}
 }
+
+// TestKubeletLookupPerImage: a keystore answer is per image exactly when
+// the keystore holds a key with a repository path for the registry; a
+// provider's token serves the whole registry.
+func TestKubeletLookupPerImage(t *testing.T) {
+	t.Parallel()
+	f, _ := testFactory(t, nil)
+	ctx := context.Background()
+	store, _, err := f.Keystore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, c := range map[string]auth.Credential{
+		"quay.io":                     {Username: "all", Secret: "a"},
+		"quay.io/org":                 {Username: "org+bot", Secret: "o"},
+		"127.0.0.1:5000":              {Username: "u", Secret: "p"},
+		"https://index.docker.io/v1/": {Username: "hubber", Secret: "h"},
+		"stored.fake.test/team":       {Username: "team", Secret: "t"},
+	} {
+		if err := store.Set(ctx, key, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := newCredentialLookup(f)
+	tokens := &fakeTokens{ttl: time.Hour, now: time.Now, calls: map[string]int{}}
+	router, err := providers.NewRouter(nil,
+		[]providers.Detector{{Name: "fake", Matches: func(k auth.Key) bool { return k.Host == "stored.fake.test" }}},
+		map[string]providers.Constructor{"fake": func(map[string]string) (providers.Provider, error) { return tokens, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kl := kubeletLookup{&credentialLookup{f: f, router: router, cache: l.cache}}
+	for image, want := range map[string]struct {
+		user     string
+		perImage bool
+	}{
+		"quay.io/org/app":         {"org+bot", true},
+		"quay.io/other/app":       {"all", true}, // the host's credential, but not for quay.io/org
+		"127.0.0.1:5000/team/app": {"u", false},
+		"docker.io/library/nginx": {"hubber", false},
+		"stored.fake.test/team/x": {"u", false}, // a provider's token, despite the stored path
+	} {
+		got, err := kl.Credential(ctx, image)
+		if err != nil || got.Credential.Username != want.user || got.PerImage != want.perImage {
+			t.Errorf("%s = %+v, %v; want user %s, PerImage %v", image, got, err, want.user, want.perImage)
+		}
+	}
+}

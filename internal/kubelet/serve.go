@@ -15,11 +15,24 @@ import (
 // the token cache and the keystore.
 type Lookup interface {
 	// Credential returns the credential for the registry of image (the
-	// request's image, "HOST/REPO"), and when it expires (the zero time when
-	// unknown, as for a stored password). An error wrapping
-	// auth.ErrNotFound means there is none; any other error means a source
-	// that owns the registry failed.
-	Credential(ctx context.Context, image string) (auth.Credential, time.Time, error)
+	// request's image, "HOST/REPO"). An error wrapping auth.ErrNotFound
+	// means there is none; any other error means a source that owns the
+	// registry failed.
+	Credential(ctx context.Context, image string) (Found, error)
+}
+
+// Found is a Lookup's answer.
+type Found struct {
+	Credential auth.Credential
+	// Expires is when the credential expires: the zero time when unknown,
+	// as for a stored password.
+	Expires time.Time
+	// PerImage means the credential may not be the one for the registry's
+	// other repositories: the registry's credentials differ by repository
+	// (regkey's keystore holds one stored for HOST/ORG). Serve then answers
+	// for this image alone, so that the kubelet neither caches the answer
+	// for the whole registry nor uses it for another repository.
+	PerImage bool
 }
 
 // Options configure Serve. Lookup is required.
@@ -39,12 +52,16 @@ type Options struct {
 // cacheKeyType Registry, and with a cacheDuration of half the token's
 // remaining lifetime, so the kubelet asks again well before it expires (a
 // credential with no known expiry leaves the duration to the provider's
-// defaultCacheDuration). No credential, or one the kubelet cannot use (an
-// identity token: the kubelet supports only username and password), is a
-// valid response without auth and with cacheDuration "0s", so that the
-// kubelet asks again on the next pull instead of caching the absence. A bad
-// request or a failed lookup is an error and nothing is written: the
-// kubelet then logs stderr and pulls without credentials from regkey.
+// defaultCacheDuration). A credential the Lookup marks PerImage is answered
+// under the image itself ("HOST/REPO") with cacheKeyType Image instead: the
+// kubelet matches an auth key's path as a prefix of the image's, and caches
+// a Registry answer for every repository of the host. No credential, or one
+// the kubelet cannot use (an identity token: the kubelet supports only
+// username and password), is a valid response without auth and with
+// cacheDuration "0s", so that the kubelet asks again on the next pull
+// instead of caching the absence. A bad request or a failed lookup is an
+// error and nothing is written: the kubelet then logs stderr and pulls
+// without credentials from regkey.
 //
 // Serve reads in and asks Lookup within ctx; the caller bounds ctx well
 // inside the kubelet's one-minute limit.
@@ -63,7 +80,8 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, o Options) error {
 	}
 	host, _ := RegistryOf(req.Image) // checked by DecodeRequest
 	resp := NewResponse(req)
-	c, expires, err := o.Lookup.Credential(ctx, req.Image)
+	found, err := o.Lookup.Credential(ctx, req.Image)
+	c := found.Credential
 	switch {
 	case errors.Is(err, auth.ErrNotFound) || (err == nil && c.Empty()):
 		resp.SetCacheDuration(0)
@@ -75,9 +93,13 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, o Options) error {
 		resp.SetCacheDuration(0)
 		return resp.Encode(out)
 	}
-	resp.Auth = map[string]AuthConfig{host: {Username: c.Username, Password: c.Secret}}
-	if !expires.IsZero() {
-		resp.SetCacheDuration(expires.Sub(now()) / 2)
+	key := host
+	if found.PerImage {
+		key, resp.CacheKeyType = req.Image, CacheKeyImage
+	}
+	resp.Auth = map[string]AuthConfig{key: {Username: c.Username, Password: c.Secret}}
+	if !found.Expires.IsZero() {
+		resp.SetCacheDuration(found.Expires.Sub(now()) / 2)
 	}
 	return resp.Encode(out)
 }

@@ -20,23 +20,24 @@ import (
 
 // fakeLookup answers from a map of registry hosts.
 type fakeLookup struct {
-	creds   map[string]auth.Credential
-	expires time.Time
-	err     error
-	asked   []string
+	creds    map[string]auth.Credential
+	expires  time.Time
+	perImage bool
+	err      error
+	asked    []string
 }
 
-func (f *fakeLookup) Credential(_ context.Context, image string) (auth.Credential, time.Time, error) {
+func (f *fakeLookup) Credential(_ context.Context, image string) (kubelet.Found, error) {
 	f.asked = append(f.asked, image)
 	if f.err != nil {
-		return auth.Credential{}, time.Time{}, f.err
+		return kubelet.Found{}, f.err
 	}
 	host, _, _ := strings.Cut(image, "/")
 	c, ok := f.creds[host]
 	if !ok {
-		return auth.Credential{}, time.Time{}, fmt.Errorf("%q: %w", image, auth.ErrNotFound)
+		return kubelet.Found{}, fmt.Errorf("%q: %w", image, auth.ErrNotFound)
 	}
-	return c, f.expires, nil
+	return kubelet.Found{Credential: c, Expires: f.expires, PerImage: f.perImage}, nil
 }
 
 var now = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -69,6 +70,7 @@ func TestServeAnswers(t *testing.T) {
 			ecrHost:          {Username: "AWS", Secret: "ecr-token"},
 			"127.0.0.1:5000": {Username: "u", Secret: "p"},
 			"ghcr.io":        {Username: auth.TokenUsername, Secret: "refresh"},
+			"quay.io":        {Username: "org+bot", Secret: "q"},
 		}}
 	}
 	cases := []struct {
@@ -77,27 +79,32 @@ func TestServeAnswers(t *testing.T) {
 		wantAuth             map[string]credentialprovider.AuthConfig
 		wantDuration         time.Duration // -1: omitted
 		wantWarning          string
+		perImage             bool
 	}{
 		{"token with expiry", kubelet.APIVersionV1, ecrImage, now.Add(12 * time.Hour),
-			map[string]credentialprovider.AuthConfig{ecrHost: {Username: "AWS", Password: "ecr-token"}}, 6 * time.Hour, ""},
+			map[string]credentialprovider.AuthConfig{ecrHost: {Username: "AWS", Password: "ecr-token"}}, 6 * time.Hour, "", false},
 		{"half of the remaining life, whole seconds", kubelet.APIVersionV1, ecrImage, now.Add(3*time.Hour + 3*time.Second),
-			map[string]credentialprovider.AuthConfig{ecrHost: {Username: "AWS", Password: "ecr-token"}}, 90*time.Minute + time.Second, ""},
+			map[string]credentialprovider.AuthConfig{ecrHost: {Username: "AWS", Password: "ecr-token"}}, 90*time.Minute + time.Second, "", false},
 		{"already expired", kubelet.APIVersionV1, ecrImage, now.Add(-time.Minute),
-			map[string]credentialprovider.AuthConfig{ecrHost: {Username: "AWS", Password: "ecr-token"}}, 0, ""},
+			map[string]credentialprovider.AuthConfig{ecrHost: {Username: "AWS", Password: "ecr-token"}}, 0, "", false},
 		{"no expiry: kubelet default", kubelet.APIVersionV1, "127.0.0.1:5000/team/app", time.Time{},
-			map[string]credentialprovider.AuthConfig{"127.0.0.1:5000": {Username: "u", Password: "p"}}, -1, ""},
+			map[string]credentialprovider.AuthConfig{"127.0.0.1:5000": {Username: "u", Password: "p"}}, -1, "", false},
 		{"v1beta1 answered in v1beta1", kubelet.APIVersionV1beta1, ecrImage, now.Add(time.Hour),
-			map[string]credentialprovider.AuthConfig{ecrHost: {Username: "AWS", Password: "ecr-token"}}, 30 * time.Minute, ""},
+			map[string]credentialprovider.AuthConfig{ecrHost: {Username: "AWS", Password: "ecr-token"}}, 30 * time.Minute, "", false},
 		{"v1alpha1 answered in v1alpha1", kubelet.APIVersionV1alpha1, ecrImage, now.Add(time.Hour),
-			map[string]credentialprovider.AuthConfig{ecrHost: {Username: "AWS", Password: "ecr-token"}}, 30 * time.Minute, ""},
-		{"not found: empty, not cached", kubelet.APIVersionV1, "docker.io/library/nginx", time.Time{}, nil, 0, ""},
-		{"identity token: unusable", kubelet.APIVersionV1, "ghcr.io/o/i", time.Time{}, nil, 0, "identity token"},
+			map[string]credentialprovider.AuthConfig{ecrHost: {Username: "AWS", Password: "ecr-token"}}, 30 * time.Minute, "", false},
+		{"not found: empty, not cached", kubelet.APIVersionV1, "docker.io/library/nginx", time.Time{}, nil, 0, "", false},
+		{"identity token: unusable", kubelet.APIVersionV1, "ghcr.io/o/i", time.Time{}, nil, 0, "identity token", false},
+		{"per image: keyed and cached by the image", kubelet.APIVersionV1, "quay.io/org/app", time.Time{},
+			map[string]credentialprovider.AuthConfig{"quay.io/org/app": {Username: "org+bot", Password: "q"}}, -1, "", true},
+		{"per image with expiry", kubelet.APIVersionV1beta1, ecrImage, now.Add(time.Hour),
+			map[string]credentialprovider.AuthConfig{ecrImage: {Username: "AWS", Password: "ecr-token"}}, 30 * time.Minute, "", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			l := lookup()
-			l.expires = tc.expires
+			l.expires, l.perImage = tc.expires, tc.perImage
 			out, stderr, err := serve(t, l, request(t, tc.version, tc.image))
 			if err != nil {
 				t.Fatalf("Serve: %v", err)
@@ -106,8 +113,12 @@ func TestServeAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the kubelet would reject %s: %v", out, err)
 			}
-			if resp.CacheKeyType != credentialprovider.RegistryPluginCacheKeyType {
-				t.Errorf("cacheKeyType %q, want Registry", resp.CacheKeyType)
+			wantKeyType := credentialprovider.RegistryPluginCacheKeyType
+			if tc.perImage && tc.wantAuth != nil {
+				wantKeyType = credentialprovider.ImagePluginCacheKeyType
+			}
+			if resp.CacheKeyType != wantKeyType {
+				t.Errorf("cacheKeyType %q, want %q", resp.CacheKeyType, wantKeyType)
 			}
 			if diff := cmp.Diff(tc.wantAuth, resp.Auth); diff != "" {
 				t.Errorf("auth (-want +got):\n%s", diff)
@@ -118,6 +129,12 @@ func TestServeAnswers(t *testing.T) {
 			for key := range resp.Auth {
 				if ok, err := kubelet.MatchImage(key, tc.image); !ok || err != nil {
 					t.Errorf("auth key %q does not match image %q (%v)", key, tc.image, err)
+				}
+				// A per-image answer must not serve the registry's other repositories.
+				sibling, _, _ := strings.Cut(tc.image, "/")
+				sibling += "/other/repo"
+				if ok, _ := kubelet.MatchImage(key, sibling); ok == tc.perImage {
+					t.Errorf("auth key %q matches %s: %v, want %v", key, sibling, ok, !tc.perImage)
 				}
 			}
 			if !strings.Contains(stderr, tc.wantWarning) || (tc.wantWarning == "" && stderr != "") {

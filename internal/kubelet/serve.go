@@ -80,7 +80,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, o Options) error {
 	}
 	host, _ := RegistryOf(req.Image) // checked by DecodeRequest
 	resp := NewResponse(req)
-	found, err := o.Lookup.Credential(ctx, req.Image)
+	found, err := lookup(ctx, o.Lookup, req.Image)
 	c := found.Credential
 	switch {
 	case errors.Is(err, auth.ErrNotFound) || (err == nil && c.Empty()):
@@ -102,6 +102,27 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, o Options) error {
 		resp.SetCacheDuration(found.Expires.Sub(now()) / 2)
 	}
 	return resp.Encode(out)
+}
+
+// lookup asks l, giving up when ctx ends even if l does not (a keyring
+// call blocked on D-Bus): the kubelet kills a plugin after a minute, and an
+// error it can log is better than a kill.
+func lookup(ctx context.Context, l Lookup, image string) (Found, error) {
+	type result struct {
+		found Found
+		err   error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		f, err := l.Credential(ctx, image)
+		ch <- result{f, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.found, r.err
+	case <-ctx.Done():
+		return Found{}, fmt.Errorf("looking up credentials: %w", ctx.Err())
+	}
 }
 
 // readRequest decodes the request from in, giving up when ctx ends: the

@@ -208,6 +208,31 @@ func TestServeStdinNeverCloses(t *testing.T) {
 	}
 }
 
+// stuckLookup never answers and ignores ctx, as a keyring call blocked on
+// D-Bus might.
+type stuckLookup struct{ release chan struct{} }
+
+func (s stuckLookup) Credential(context.Context, string) (kubelet.Found, error) {
+	<-s.release
+	return kubelet.Found{}, errors.New("released")
+}
+
+// TestServeLookupIgnoresContext: Serve ends with ctx even when the lookup
+// does not, and writes nothing.
+func TestServeLookupIgnoresContext(t *testing.T) {
+	t.Parallel()
+	l := stuckLookup{make(chan struct{})}
+	defer close(l.release)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	var out bytes.Buffer
+	start := time.Now()
+	err := kubelet.Serve(ctx, bytes.NewReader(request(t, kubelet.APIVersionV1, ecrImage)), &out, kubelet.Options{Lookup: l})
+	if !errors.Is(err, context.DeadlineExceeded) || out.Len() != 0 || time.Since(start) > 5*time.Second {
+		t.Errorf("Serve = %v after %v, wrote %q; want the deadline, on time, nothing written", err, time.Since(start), out.String())
+	}
+}
+
 // TestResponseShape pins the exact bytes: only the protocol's fields, in
 // order, nothing the strict decoder could trip over.
 func TestResponseShape(t *testing.T) {

@@ -24,12 +24,13 @@ const (
 	pkgCommit  = "abc1234"
 )
 
-// TestPackage builds the .deb and .rpm with `make package`, lists the .deb,
-// unpacks it into a temporary root and runs the packaged helper for the
-// protocol.
+// TestPackage builds the .deb and .rpm with `make package`, lists both,
+// installs each with its own package manager into a private root (dpkg
+// --root, rpm --root, with empty databases) and runs the installed helper
+// for the protocol.
 func TestPackage(t *testing.T) {
 	t.Parallel()
-	for _, p := range []string{"make", "dpkg-deb"} {
+	for _, p := range []string{"make", "dpkg-deb", "dpkg", "rpm"} {
 		testenv.RequireProgram(t, p)
 	}
 	root, err := testenv.ModuleRoot()
@@ -47,31 +48,35 @@ func TestPackage(t *testing.T) {
 	}
 	arch := runtime.GOARCH
 	deb := filepath.Join(dist, "regkey_9.8.7-1_"+arch+".deb")
-	rpms, _ := filepath.Glob(filepath.Join(dist, "regkey-9.8.7-1.*.rpm"))
-	if len(rpms) != 1 {
-		entries, _ := os.ReadDir(dist)
-		t.Fatalf("want one .rpm in %s, have %v", dist, entries)
+	rpmArch := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[arch]
+	rpm := filepath.Join(dist, "regkey-9.8.7-1."+rpmArch+".rpm")
+	if entries, _ := os.ReadDir(dist); !pkgFileExists(deb) || !pkgFileExists(rpm) {
+		t.Fatalf("want %s and %s, have %v", filepath.Base(deb), filepath.Base(rpm), entries)
 	}
-	if b, err := os.ReadFile(rpms[0]); err != nil || len(b) < 1<<20 || !bytes.HasPrefix(b, []byte{0xed, 0xab, 0xee, 0xdb}) {
-		t.Errorf("%s is not an RPM package (%d bytes, %v)", rpms[0], len(b), err)
+
+	// Both packages hold the same files, but zsh's directory.
+	shipped := func(zsh string) []string {
+		return []string{
+			"/usr/bin/regkey", "/usr/bin/docker-credential-regkey",
+			"/usr/share/bash-completion/completions/regkey", zsh, "/usr/share/fish/vendor_completions.d/regkey.fish",
+			"/usr/share/man/man1/regkey.1.gz", "/usr/share/man/man1/regkey-refresh.1.gz",
+			"/usr/share/man/man1/regkey-export.1.gz", "/usr/share/man/man1/regkey-kubelet-provider.1.gz",
+			"/usr/lib/systemd/user/regkey-refresh.service", "/usr/lib/systemd/user/regkey-refresh.timer",
+			"/usr/share/doc/regkey/examples/credential-provider-config.yaml",
+		}
 	}
 
 	listing := pkgRun(t, "dpkg-deb", "-c", deb)
 	for _, want := range []string{
-		"-rwxr-xr-x root/root", "./usr/bin/regkey\n",
-		"./usr/bin/docker-credential-regkey -> regkey\n",
-		"./usr/share/bash-completion/completions/regkey\n",
-		"./usr/share/zsh/vendor-completions/_regkey\n",
-		"./usr/share/fish/vendor_completions.d/regkey.fish\n",
-		"./usr/share/man/man1/regkey.1.gz\n",
-		"./usr/share/man/man1/regkey-refresh.1.gz\n",
-		"./usr/share/man/man1/regkey-export.1.gz\n",
-		"./usr/share/man/man1/regkey-kubelet-provider.1.gz\n",
-		"./usr/lib/systemd/user/regkey-refresh.timer\n",
-		"./usr/share/doc/regkey/examples/credential-provider-config.yaml\n",
+		"-rwxr-xr-x root/root", " ./usr/bin/regkey\n", " ./usr/bin/docker-credential-regkey -> regkey\n",
 	} {
 		if !strings.Contains(listing, want) {
 			t.Errorf("dpkg-deb -c lacks %q:\n%s", want, listing)
+		}
+	}
+	for _, f := range shipped("/usr/share/zsh/vendor-completions/_regkey") {
+		if !strings.Contains(listing, " ."+f+"\n") && !strings.Contains(listing, " ."+f+" -> ") {
+			t.Errorf("dpkg-deb -c lacks %s:\n%s", f, listing)
 		}
 	}
 	fields := pkgRun(t, "dpkg-deb", "-f", deb, "Package", "Version", "Architecture")
@@ -79,11 +84,48 @@ func TestPackage(t *testing.T) {
 		t.Errorf("control fields:\n%s\nwant:\n%s", fields, want)
 	}
 
-	inst := filepath.Join(t.TempDir(), "root")
-	pkgRun(t, "dpkg-deb", "-x", deb, inst)
-	t.Run("protocol", func(t *testing.T) { packagedProtocol(t, inst) })
-	t.Run("docs", func(t *testing.T) { packagedDocs(t, inst) })
-	t.Run("systemd", func(t *testing.T) { packagedUnits(t, inst) })
+	rpmFiles := pkgRun(t, "rpm", "-qlp", rpm)
+	for _, f := range shipped("/usr/share/zsh/site-functions/_regkey") {
+		if !strings.Contains("\n"+rpmFiles, "\n"+f+"\n") {
+			t.Errorf("rpm -qlp lacks %s:\n%s", f, rpmFiles)
+		}
+	}
+	if got, want := pkgRun(t, "rpm", "-qp", "--queryformat", "%{NAME} %{VERSION} %{RELEASE} %{ARCH}", rpm), "regkey 9.8.7 1 "+rpmArch; got != want {
+		t.Errorf("rpm -qp: %q, want %q", got, want)
+	}
+	modes := pkgRun(t, "rpm", "-qp", "--queryformat", "[%{FILEMODES:perms} %{FILENAMES} %{FILELINKTOS}\n]", rpm)
+	for _, want := range []string{"\n-rwxr-xr-x /usr/bin/regkey \n", "\nl--------- /usr/bin/docker-credential-regkey regkey\n"} {
+		if !strings.Contains("\n"+modes, want) {
+			t.Errorf("rpm file modes lack %q:\n%s", want, modes)
+		}
+	}
+
+	debRoot := filepath.Join(t.TempDir(), "root")
+	for _, d := range []string{"info", "updates", "triggers"} {
+		if err := os.MkdirAll(filepath.Join(debRoot, "var/lib/dpkg", d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(debRoot, "var/lib/dpkg/status"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pkgRun(t, "dpkg", "--root="+debRoot, "--force-not-root", "--log=/dev/null", "-i", deb)
+	if st := pkgRun(t, "dpkg", "--root="+debRoot, "-s", "regkey"); !strings.Contains(st, "Status: install ok installed\n") {
+		t.Errorf("dpkg -s regkey after dpkg -i:\n%s", st)
+	}
+	rpmRoot := filepath.Join(t.TempDir(), "root")
+	pkgRun(t, "rpm", "--root", rpmRoot, "--initdb")
+	pkgRun(t, "rpm", "--root", rpmRoot, "-i", "--nodeps", "--noscripts", "--nosignature", rpm)
+	if got := pkgRun(t, "rpm", "--root", rpmRoot, "-q", "regkey"); got != "regkey-9.8.7-1."+rpmArch+"\n" {
+		t.Errorf("rpm -q regkey after rpm -i: %q", got)
+	}
+
+	t.Run("deb", func(t *testing.T) {
+		t.Run("protocol", func(t *testing.T) { packagedProtocol(t, debRoot) })
+		t.Run("docs", func(t *testing.T) { packagedDocs(t, debRoot) })
+		t.Run("systemd", func(t *testing.T) { packagedUnits(t, debRoot) })
+	})
+	t.Run("rpm", func(t *testing.T) { packagedProtocol(t, rpmRoot) })
 }
 
 // packagedProtocol runs the unpacked binary under both names.

@@ -90,14 +90,14 @@ func ParseAuthFile(path, target string, data []byte, exists bool, mode fs.FileMo
 	}
 	doc, err := parseJSONDoc(src)
 	if err != nil {
-		return nil, fmt.Errorf("parsing %s: %w (regkey does not rewrite a file it cannot read: fix it, or move it aside)", path, err)
+		return nil, fmt.Errorf("parsing %s: %w (regkey does not rewrite a file it cannot read: fix it, or move it aside)", a.describe(), err)
 	}
 	a.doc, a.base = doc, src
 	if err := decoder(src).Decode(&a.model); err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", path, err)
+		return nil, fmt.Errorf("parsing %s: %w", a.describe(), err)
 	}
 	if err := a.validate(); err != nil {
-		return nil, fmt.Errorf("parsing %s: %w (regkey does not rewrite a file it cannot read: fix it, or move it aside)", path, err)
+		return nil, fmt.Errorf("parsing %s: %w (regkey does not rewrite a file it cannot read: fix it, or move it aside)", a.describe(), err)
 	}
 	return a, nil
 }
@@ -122,11 +122,7 @@ type typed struct {
 func (a *AuthFile) typed() (typed, error) {
 	var t typed
 	if err := json.Unmarshal(a.doc.src, &t); err != nil {
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) {
-			return t, fmt.Errorf("%s holds %s, want %s", ute.Field, ute.Value, ute.Type)
-		}
-		return t, err
+		return t, describeJSONError(a.doc.src, err)
 	}
 	return t, nil
 }

@@ -86,3 +86,25 @@ func FuzzCredentialHelpers(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLegacyDockercfg feeds arbitrary bytes to the ~/.dockercfg reader: it
+// must never panic, and an error must say where the problem is.
+func FuzzLegacyDockercfg(f *testing.F) {
+	f.Add([]byte(`{"https://index.docker.io/v1/":{"auth":"dTpw","email":"e"}}`))
+	f.Add([]byte(`{"h":null,"g":{}}`))
+	f.Add([]byte("{\n\"h\": [1,"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		keys, err := ParseLegacyPlainKeys(data)
+		if err != nil {
+			if keys != nil {
+				t.Fatalf("keys %q with error %v", keys, err)
+			}
+			return
+		}
+		for i := 1; i < len(keys); i++ {
+			if keys[i-1] >= keys[i] {
+				t.Fatalf("keys not sorted and unique: %q", keys)
+			}
+		}
+	})
+}

@@ -42,7 +42,7 @@ func parseJSONDoc(src []byte) (*jsonDoc, error) {
 		// Let encoding/json describe the problem (offset and cause).
 		var v any
 		if err := json.Unmarshal(src, &v); err != nil {
-			return nil, err
+			return nil, describeJSONError(src, err)
 		}
 		return nil, errors.New("invalid JSON")
 	}

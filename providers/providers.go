@@ -25,9 +25,12 @@ type Provider interface {
 	// identity (profile, role, tenant, client, service account) and, where
 	// tokens are registry-specific, the registry (an ECR account and region,
 	// an ACR registry). Two keys that may share a token return the same
-	// string. CacheKey must be cheap: no network, no SDK configuration
-	// loading, no file reads beyond what the environment already says; it
-	// runs on every cache hit.
+	// string. An empty key means the provider's credentials are never
+	// cached (static secrets from the environment or a CLI): the cache then
+	// stays out of the way, with no lock and no cache directory. CacheKey
+	// must be cheap: no network, no SDK configuration loading, no file
+	// reads beyond what the environment already says; it runs on every
+	// cache hit.
 	CacheKey(key auth.Key) string
 	// Get returns a credential for the registry named by key.
 	Get(ctx context.Context, key auth.Key) (Token, error)

@@ -118,14 +118,9 @@ func validName(s string) bool {
 // Name returns "env".
 func (p *Provider) Name() string { return Name }
 
-// CacheKey names the variables the credential comes from. Env credentials
-// carry no expiry and are never cached.
-func (p *Provider) CacheKey(k auth.Key) string {
-	if p.fixed != nil {
-		return Name + "/" + p.fixed.auth + "/" + p.fixed.user + "/" + p.fixed.pass
-	}
-	return Name + "/" + AuthVar(k.Host)
-}
+// CacheKey is empty: env credentials carry no expiry and are read from the
+// environment on every get, so the token cache stays out of the way.
+func (p *Provider) CacheKey(auth.Key) string { return "" }
 
 // Get returns the credential for k, an error naming the variable when its
 // value is malformed (never the value), or an error wrapping

@@ -113,12 +113,10 @@ func New(env map[string]string, opts map[string]string) (providers.Provider, err
 // Name returns "ghcr".
 func (p *Provider) Name() string { return Name }
 
-// CacheKey names the token source. GHCR tokens are not registry-specific
-// and are never cached (they carry no expiry), so the key only keeps
-// differently configured rules apart.
-func (p *Provider) CacheKey(auth.Key) string {
-	return Name + "/" + p.source + "/" + p.username
-}
+// CacheKey is empty: GHCR tokens carry no expiry and are read afresh on
+// every get, so the token cache stays out of the way (no lock file, no
+// cache directory, no warning when that directory cannot be made).
+func (p *Provider) CacheKey(auth.Key) string { return "" }
 
 // Get returns a token from the configured source. With no token anywhere it
 // returns an error wrapping providers.ErrNoCredentials.

@@ -124,11 +124,9 @@ func New(env map[string]string, opts map[string]string) (providers.Provider, err
 // Name returns "gitlab".
 func (p *Provider) Name() string { return Name }
 
-// CacheKey names the variable set and the host. GitLab tokens carry no
-// expiry and are never cached.
-func (p *Provider) CacheKey(k auth.Key) string {
-	return Name + "/" + p.sourceFor(k) + "/" + k.Host
-}
+// CacheKey is empty: job tokens carry no expiry and are read from the
+// environment on every get, so the token cache stays out of the way.
+func (p *Provider) CacheKey(auth.Key) string { return "" }
 
 func (p *Provider) sourceFor(k auth.Key) string {
 	if s := source(p.env, k); s != "" {

@@ -152,14 +152,24 @@ func New(env map[string]string, opts map[string]string) (providers.Provider, err
 // Name returns "acr".
 func (p *provider) Name() string { return "acr" }
 
-// CacheKey is "acr|<tenant>|<client id or credential kind>|<registry host>":
-// ACR refresh tokens are valid for one registry and one identity.
+// CacheKey is "acr|<tenant>|<client id or credential kind>|<registry host>",
+// plus the authority host when one is configured: ACR refresh tokens are
+// valid for one registry and one identity. Without a client id, the
+// credentials that may use an az CLI login also name its directory
+// (AZURE_CONFIG_DIR), so that two az logins never share a token.
 func (p *provider) CacheKey(k auth.Key) string {
 	who := p.clientID
 	if who == "" {
 		who = string(p.kind)
+		if dir := p.env["AZURE_CONFIG_DIR"]; dir != "" && (p.kind == kindDefault || p.kind == kindCLI) {
+			who += "@" + dir
+		}
 	}
-	return "acr|" + p.tenant + "|" + who + "|" + registryHost(k)
+	key := "acr|" + p.tenant + "|" + who + "|" + registryHost(k)
+	if p.authority != "" {
+		key += "|" + p.authority
+	}
+	return key
 }
 
 // Get returns the null-GUID user and an ACR refresh token for the registry

@@ -129,6 +129,14 @@ func TestCacheKeyAndKind(t *testing.T) {
 		{map[string]string{"AZURE_TENANT_ID": "T", "AZURE_CLIENT_ID": "C"},
 			map[string]string{optTenantID: "RT", optClientID: "RC"}, "registry.example.com",
 			kindDefault, "acr|RT|RC|registry.example.com"},
+		// Two az CLI logins (AZURE_CONFIG_DIR) and two authorities never share.
+		{map[string]string{"AZURE_CONFIG_DIR": "/home/a/.azure-work"}, nil,
+			"reg01.azurecr.io", kindDefault, "acr||default@/home/a/.azure-work|reg01.azurecr.io"},
+		{map[string]string{"AZURE_CONFIG_DIR": "/home/a/.azure-work"}, map[string]string{optCredential: "cli"},
+			"reg01.azurecr.io", kindCLI, "acr||cli@/home/a/.azure-work|reg01.azurecr.io"},
+		{map[string]string{"AZURE_CONFIG_DIR": "/d", "AZURE_TENANT_ID": "T", "AZURE_CLIENT_ID": "C", "AZURE_CLIENT_SECRET": "x",
+			"AZURE_AUTHORITY_HOST": "https://login.microsoftonline.us/"}, nil,
+			"reg01.azurecr.us", kindSecret, "acr|T|C|reg01.azurecr.us|https://login.microsoftonline.us/"},
 		// Set but empty is not configured.
 		{map[string]string{"AZURE_CLIENT_SECRET": "", "AZURE_FEDERATED_TOKEN_FILE": ""}, nil,
 			"reg01.azurecr.io", kindDefault, "acr||default|reg01.azurecr.io"},

@@ -119,12 +119,22 @@ func New(env map[string]string, opts map[string]string) (providers.Provider, err
 // Name returns "gcr".
 func (p *provider) Name() string { return "gcr" }
 
-// CacheKey is "gcr|<credentials file or adc>|<impersonated account>": the
-// identity only, since one token serves every Google registry host.
+// CacheKey is "gcr|<source>|<impersonated account>": the identity only,
+// since one token serves every Google registry host. The source is the
+// credentials file, or else "adc" with where ADC will look (gcloud's
+// application_default_credentials.json under CLOUDSDK_CONFIG or HOME, and
+// GCE_METADATA_HOST when set), so that two gcloud configurations never
+// share a token. Only the environment is read, never a file.
 func (p *provider) CacheKey(auth.Key) string {
 	src := p.credFile
 	if src == "" {
 		src = "adc"
+		if f := wellKnownFile(p.env); f != "" {
+			src += ":" + f
+		}
+		if h := p.env["GCE_METADATA_HOST"]; h != "" {
+			src += ",metadata=" + h
+		}
 	}
 	return "gcr|" + src + "|" + p.impersonate
 }

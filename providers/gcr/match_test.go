@@ -2,6 +2,7 @@ package gcr
 
 import (
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -100,6 +101,10 @@ func TestCacheKey(t *testing.T) {
 		{map[string]string{"GOOGLE_APPLICATION_CREDENTIALS": "/k.json"}, nil, "gcr|/k.json|"},
 		{map[string]string{"GOOGLE_APPLICATION_CREDENTIALS": "/k.json"}, map[string]string{optCredentialsFile: "/r.json"}, "gcr|/r.json|"},
 		{nil, map[string]string{optImpersonate: "p@proj.iam.gserviceaccount.com"}, "gcr|adc|p@proj.iam.gserviceaccount.com"},
+		// Two gcloud configurations, or another metadata server, never share.
+		{map[string]string{"HOME": "/home/a"}, nil, "gcr|adc:" + filepath.Join("/home/a", ".config", "gcloud", "application_default_credentials.json") + "|"},
+		{map[string]string{"HOME": "/home/a", "CLOUDSDK_CONFIG": "/cfg/work"}, nil, "gcr|adc:" + filepath.Join("/cfg/work", "application_default_credentials.json") + "|"},
+		{map[string]string{"GCE_METADATA_HOST": "127.0.0.1:8080"}, nil, "gcr|adc,metadata=127.0.0.1:8080|"},
 	}
 	for _, tt := range tests {
 		p, err := New(tt.env, tt.opts)

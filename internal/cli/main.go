@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/regkey/regkey/config"
@@ -43,9 +44,9 @@ func Run(ctx context.Context, args []string, ios IOStreams, env config.Env) int 
 	f := NewFactory(ios, env)
 	name := "regkey"
 	if len(args) > 0 {
-		name = strings.TrimSuffix(filepath.Base(args[0]), ".exe")
+		name = programName(args[0])
 	}
-	if strings.HasPrefix(name, HelperPrefix) {
+	if isHelperName(name) {
 		return runProtocol(ctx, f, name, args[1:])
 	}
 	var rest []string
@@ -53,6 +54,26 @@ func Run(ctx context.Context, args []string, ios IOStreams, env config.Env) int 
 		rest = args[1:]
 	}
 	return runCLI(ctx, f, rest)
+}
+
+// programName is the base name of argv0 without a Windows ".exe" suffix
+// (in any case: Windows file names are case-insensitive), whether the
+// binary was reached through a symlink, a hardlink or a copy.
+func programName(argv0 string) string {
+	name := filepath.Base(argv0)
+	if ext := filepath.Ext(name); strings.EqualFold(ext, ".exe") {
+		name = strings.TrimSuffix(name, ext)
+	}
+	return name
+}
+
+// isHelperName reports whether name is a docker-credential-* name, in any
+// case on Windows, where "DOCKER-CREDENTIAL-REGKEY.EXE" is the same file.
+func isHelperName(name string) bool {
+	if runtime.GOOS == "windows" {
+		return len(name) >= len(HelperPrefix) && strings.EqualFold(name[:len(HelperPrefix)], HelperPrefix)
+	}
+	return strings.HasPrefix(name, HelperPrefix)
 }
 
 func isTerminal(f *os.File) bool {

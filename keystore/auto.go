@@ -43,7 +43,7 @@ func openAuto(ctx context.Context, o Options) (Store, Info, error) {
 		return openKeyring(o, "auto: the OS keyring answered")
 	}
 	if ctx.Err() != nil {
-		return nil, Info{}, ctx.Err()
+		return nil, Info{}, fmt.Errorf("opening the keystore (auto): %w", ctx.Err())
 	}
 	reason := "auto: OS keyring unavailable (" + err.Error() + ")"
 	if indexErr == nil && len(indexed) > 0 {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -71,15 +70,15 @@ func (f *Factory) Keystore(ctx context.Context) (keystore.Store, keystore.Info, 
 			f.storeErr = err
 			return
 		}
+		// keystore.Open's errors already name the backend ("opening the
+		// file keystore: ...", "opening the OS keyring: ..."); wrapping them
+		// again would say it twice.
 		f.store, f.storeInfo, f.storeErr = keystore.Open(ctx, keystore.Options{
 			Backend:   backend,
 			DataDir:   f.Paths.DataDir,
 			ConfigDir: f.Paths.ConfigDir,
 			Env:       f.Env,
 		})
-		if f.storeErr != nil {
-			f.storeErr = fmt.Errorf("opening the %s keystore: %w", backend, f.storeErr)
-		}
 	})
 	return f.store, f.storeInfo, f.storeErr
 }

@@ -30,6 +30,9 @@ type listJSON struct {
 type listKeystore struct {
 	Backend  string `json:"backend"`
 	Location string `json:"location,omitempty"`
+	// Reason says why this backend is in use ("requested explicitly",
+	// "auto: the OS keyring answered", ...).
+	Reason string `json:"reason,omitempty"`
 }
 
 type listEntry struct {
@@ -51,10 +54,10 @@ func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
 		Use:   "list",
 		Short: "List the registries regkey's keystore holds credentials for",
 		Long: `list prints each key in regkey's keystore with its user name; never a secret.
-The table goes to stdout and the keystore in use to stderr. --json prints one
-object for scripts:
+The table goes to stdout; the keystore in use, where it keeps credentials
+and why it was chosen go to stderr. --json prints one object for scripts:
 
-  {"keystore": {"backend": "file", "location": "..."},
+  {"keystore": {"backend": "file", "location": "...", "reason": "..."},
    "credentials": [{"key": "ghcr.io", "host": "ghcr.io", "username": "octocat",
                     "identity_token": false}]}
 
@@ -62,7 +65,7 @@ Registries served by a provider (ECR, ACR, Google, GHCR, GitLab) are not
 listed: their tokens are not stored here.`,
 		Example: `  regkey list
   regkey list --json | jq -r '.credentials[].key'`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(opts)
@@ -95,12 +98,12 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(listJSON{
-			Keystore:    listKeystore{Backend: info.Backend, Location: info.Location},
+			Keystore:    listKeystore{Backend: info.Backend, Location: info.Location, Reason: info.Reason},
 			Credentials: entries,
 		})
 	}
 	if len(entries) == 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "No credentials stored in the %s keystore%s\n", info.Backend, location(info))
+		fmt.Fprintf(opts.IO.ErrOut, "No credentials stored in the %s keystore%s%s\n", info.Backend, location(info), reason(info))
 		return nil
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
@@ -115,6 +118,14 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Keystore: %s%s\n", info.Backend, location(info))
+	fmt.Fprintf(opts.IO.ErrOut, "Keystore: %s%s%s\n", info.Backend, location(info), reason(info))
 	return nil
+}
+
+// reason renders "; <why this backend>" for a keystore Info, or "".
+func reason(info keystore.Info) string {
+	if info.Reason == "" {
+		return ""
+	}
+	return "; " + info.Reason
 }

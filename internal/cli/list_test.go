@@ -140,3 +140,49 @@ func Test_listRunError(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+func Test_listRunSaysWhy(t *testing.T) {
+	t.Parallel()
+	info := keystore.Info{Backend: "file", Location: "/d/credentials.enc", Reason: "auto: OS keyring unavailable (no D-Bus session bus)"}
+	for _, stored := range []map[string]cred{listStored, nil} {
+		m, _ := memKeystore(t, stored)
+		open := func(context.Context) (keystore.Store, keystore.Info, error) { return m, info, nil }
+		ios, _, errOut := cmdTestIO("", false)
+		if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open}); err != nil {
+			t.Fatal(err)
+		}
+		if want := " (/d/credentials.enc); auto: OS keyring unavailable (no D-Bus session bus)\n"; !strings.HasSuffix(errOut.String(), want) {
+			t.Errorf("stderr = %q, want it to end in %q", errOut, want)
+		}
+		ios, out, _ := cmdTestIO("", false)
+		if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open, JSON: true}); err != nil {
+			t.Fatal(err)
+		}
+		var got listJSON
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil || got.Keystore.Reason != info.Reason {
+			t.Errorf("--json keystore = %+v (%v), want the reason %q", got.Keystore, err, info.Reason)
+		}
+	}
+}
+
+// TestListThroughFactory runs `regkey list` on the real keystore selection:
+// it says which backend auto chose and why, and a keystore that cannot be
+// opened is named once, with a hint, and exit 1.
+func TestListThroughFactory(t *testing.T) {
+	t.Parallel()
+	env := realEnv(t)
+	delete(env, "REGKEY_KEYSTORE")
+	env["REGKEY_FILE_KEY"] = randomKey(t)
+	code, out, errOut := runRegkey(env, "", "regkey", "list")
+	if code != 0 || out != "" || !strings.Contains(errOut, "No credentials stored in the file keystore (") ||
+		!strings.HasSuffix(errOut, "; auto: $REGKEY_FILE_KEY is set\n") {
+		t.Errorf("list on auto: code %d, stdout %q, stderr %q", code, out, errOut)
+	}
+
+	env["REGKEY_KEYSTORE"], env["REGKEY_FILE_KEY"] = "file", "too short"
+	code, out, errOut = runRegkey(env, "", "regkey", "list")
+	if code != 1 || out != "" || strings.Count(errOut, "opening the file keystore") != 1 ||
+		!strings.Contains(errOut, "$REGKEY_FILE_KEY is neither") || !strings.Contains(errOut, "\nhint: ") {
+		t.Errorf("list with a bad key: code %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

@@ -9,10 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	yaml3 "go.yaml.in/yaml/v3"
 
 	"github.com/regkey/regkey/internal/testenv"
@@ -302,6 +304,20 @@ func TestReleaseConfigs(t *testing.T) {
 	var nf struct{ Contents []content }
 	if err := yaml3.Unmarshal(read("packaging/nfpm.yaml"), &nf); err != nil {
 		t.Fatalf("nfpm.yaml: %v", err)
+	}
+	// The release packages install what `make package` installs.
+	dsts := func(cs []content) []string {
+		var out []string
+		for _, c := range cs {
+			if c.Dst != "/usr/bin/regkey" { // goreleaser installs the binary through bindir
+				out = append(out, c.Dst+" "+c.Type+" "+c.Packager)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	if diff := cmp.Diff(dsts(nf.Contents), dsts(gr.Nfpms[0].Contents)); diff != "" {
+		t.Errorf("goreleaser's nfpms contents differ from nfpm.yaml's (-nfpm.yaml +goreleaser):\n%s", diff)
 	}
 	shipped := append([]content(nil), nf.Contents...)
 	shipped = append(shipped, gr.Nfpms[0].Contents...)

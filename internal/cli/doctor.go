@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/regkey/regkey/auth"
 )
 
 // DoctorOptions are the inputs of `regkey doctor`.
@@ -87,7 +90,7 @@ The last three ask providers and registries over the network (each bounded);
 func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	inv := gatherInventory(ctx, opts.Deps)
 	d := &doctor{opts: opts, inv: inv}
-	d.keystore()
+	d.keystore(ctx)
 	d.helperOnPath()
 	d.files()
 	d.otherHelpers()
@@ -141,14 +144,52 @@ func (d *doctor) add(check, status, fix, format string, a ...any) {
 	d.checks = append(d.checks, doctorCheck{Check: check, Status: status, Message: fmt.Sprintf(format, a...), Fix: fix})
 }
 
-func (d *doctor) keystore() {
+// doctorKeystoreFix is the fix for a keystore that cannot be used; the
+// message itself carries the backend's own advice.
+const doctorKeystoreFix = "do what the message says (unlock the keyring, start its D-Bus session, restore the key), or choose another keystore with REGKEY_KEYSTORE=file|pass|os; `regkey status` lists what each client uses meanwhile"
+
+// keystoreProbeKey is looked up when the keystore lists no credential: a
+// key no registry has, so the answer must be "not found".
+const keystoreProbeKey = "regkey-doctor-probe.invalid"
+
+func (d *doctor) keystore(ctx context.Context) {
 	inv := d.inv
 	if inv.storeErr != nil {
-		d.add("keystore", sevFail, keystoreHint+"; `regkey status` lists what each client uses meanwhile",
-			"the keystore cannot be used: %s", oneLineErr(inv.storeErr))
+		d.add("keystore", sevFail, doctorKeystoreFix, "the keystore cannot be used: %s", oneLineErr(inv.storeErr))
 		return
 	}
-	d.add("keystore", sevOK, "", "%s keystore%s: %d credential(s)", inv.storeInfo.Backend, location(inv.storeInfo), len(inv.stored))
+	// Listing may read only an index (the OS keyring's, pass's directory):
+	// reading a credential is what proves the keyring is unlocked and the
+	// key or gpg identity is there.
+	if err := probeKeystore(ctx, inv); err != nil {
+		what := "cannot be read"
+		if n := len(inv.stored); n > 0 {
+			what = "lists " + plural1(n, "credential") + " but cannot read them"
+		}
+		d.add("keystore", sevFail, doctorKeystoreFix, "the %s keystore%s %s: %s",
+			inv.storeInfo.Backend, location(inv.storeInfo), what, oneLineErr(err))
+		return
+	}
+	d.add("keystore", sevOK, "", "%s keystore%s: %s, readable", inv.storeInfo.Backend, location(inv.storeInfo), plural1(len(inv.stored), "credential"))
+}
+
+// probeKeystore reads one stored credential (or a key that cannot exist,
+// when none is stored) within keystoreTimeout, as a client's get would.
+func probeKeystore(ctx context.Context, inv *inventory) error {
+	key := keystoreProbeKey
+	if keys := sortedKeys(inv.stored); len(keys) > 0 {
+		key = keys[0]
+	}
+	ctx, cancel := context.WithTimeout(ctx, keystoreTimeout)
+	defer cancel()
+	_, err := inv.store.Get(ctx, key)
+	switch {
+	case err == nil || errors.Is(err, auth.ErrNotFound):
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("no answer within %s (a hung keyring or gpg-agent?)", keystoreTimeout)
+	}
+	return err
 }
 
 func (d *doctor) helperOnPath() {
@@ -161,7 +202,7 @@ func (d *doctor) helperOnPath() {
 }
 
 func (d *doctor) files() {
-	for _, err := range append([]error{d.inv.dockerErr, d.inv.rcErr, d.inv.settingsErr, d.inv.routerErr}, d.inv.podErrs...) {
+	for _, err := range append([]error{d.inv.dockerErr, d.inv.rcErr, d.inv.settingsErr, d.inv.routerErr, d.inv.legacyErr}, d.inv.podErrs...) {
 		if err != nil {
 			d.add("files", sevFail, "fix the file by hand (docker silently ignores a config.json it cannot parse, and overwrites it on the next login)", "%s", oneLineErr(err))
 		}

@@ -101,6 +101,11 @@ func (d *doctor) plaintext() {
 				"%s holds plaintext secrets regkey cannot move (repository-scoped keys or registry tokens): %s", f.Path, quoteAll(stuck))
 		}
 	}
+	if keys := d.inv.legacyPlain; len(keys) > 0 {
+		found = true
+		d.add("plaintext", sevFail, "log in to each again with `regkey login HOST`, then delete "+d.inv.pod.LegacyDocker,
+			"%s (docker's legacy file, still read by podman, skopeo and buildah) holds plaintext secrets for %s", d.inv.pod.LegacyDocker, quoteAll(keys))
+	}
 	if !found {
 		d.add("plaintext", sevOK, "", "no plaintext secret in docker's or podman's files")
 	}

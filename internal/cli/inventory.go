@@ -72,10 +72,13 @@ type inventory struct {
 	pod       config.PodmanAuth
 	podFiles  []*config.AuthFile // containers/image read order; nil when missing or unreadable
 	podErrs   []error
-	rc        config.RegistriesConf
-	helpers   []string // registries.conf credential-helpers in effect
-	helpersOf string   // the file that set them
-	rcErr     error
+	// legacyPlain are the keys of ~/.dockercfg holding a secret.
+	legacyPlain []string
+	legacyErr   error
+	rc          config.RegistriesConf
+	helpers     []string // registries.conf credential-helpers in effect
+	helpersOf   string   // the file that set them
+	rcErr       error
 }
 
 func gatherInventory(ctx context.Context, d inventoryDeps) *inventory {
@@ -108,6 +111,7 @@ func gatherInventory(ctx context.Context, d inventoryDeps) *inventory {
 		}
 		inv.podFiles = append(inv.podFiles, f)
 	}
+	inv.legacyPlain, inv.legacyErr = config.LegacyPlainKeys(inv.pod.LegacyDocker)
 	inv.rc = config.RegistriesConfFor(d.Env)
 	inv.helpers, inv.helpersOf, inv.rcErr = inv.rc.CredentialHelpers("")
 	return inv

@@ -258,7 +258,7 @@ func checkText(c *statusCheck) string {
 // inventoryProblems are files or settings status could not read.
 func inventoryProblems(inv *inventory) []string {
 	var out []string
-	for _, err := range append([]error{inv.storeErr, inv.settingsErr, inv.routerErr, inv.dockerErr, inv.rcErr}, inv.podErrs...) {
+	for _, err := range append([]error{inv.storeErr, inv.settingsErr, inv.routerErr, inv.dockerErr, inv.rcErr, inv.legacyErr}, inv.podErrs...) {
 		if err != nil {
 			out = append(out, oneLineErr(err))
 		}

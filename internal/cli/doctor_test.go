@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/keystore"
+	"github.com/regkey/regkey/providers"
+)
+
+// unreadableStore lists its entries (from an index, as the OS keyring and
+// pass backends do) but cannot read one: a locked keyring, a missing gpg
+// key. With hang, Get blocks until its context ends.
+type unreadableStore struct {
+	keystore.Store
+	hang bool
+}
+
+func (s unreadableStore) Get(ctx context.Context, _ string) (auth.Credential, error) {
+	if s.hang {
+		<-ctx.Done()
+		return auth.Credential{}, ctx.Err()
+	}
+	return auth.Credential{}, fmt.Errorf("the Secret Service keyring is locked and could not be unlocked: %w", auth.ErrUnavailable)
+}
+
+// TestDoctorFindsBrokenSetups: each broken piece the issue lists is found,
+// fails doctor (exit 1, "ok": false) and comes with a fix.
+func TestDoctorFindsBrokenSetups(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	stored := func() keystore.Store {
+		m := keystore.NewMemory()
+		_ = m.Set(ctx, "127.0.0.1:5000", auth.Credential{Username: "u", Secret: "p"})
+		return m
+	}
+	wired := `{"credsStore":"regkey","credHelpers":{"127.0.0.1:5000":"regkey","r.fake.example":"regkey"}}`
+	for _, tc := range []struct {
+		name    string
+		store   keystore.Store
+		prov    *fakeProvider
+		prepare func(t *testing.T, d *inventoryDeps, home string)
+		offline bool
+		timeout time.Duration
+		want    string // "STATUS check message" prefix that must appear
+	}{
+		{
+			name:  "keyring locked",
+			store: unreadableStore{Store: stored()},
+			want:  "FAIL keystore the memory keystore lists 1 credential but cannot read them: the Secret Service keyring is locked",
+		},
+		{
+			name:    "keyring hangs",
+			store:   unreadableStore{Store: stored(), hang: true},
+			timeout: 200 * time.Millisecond,
+			want:    "FAIL keystore the memory keystore lists 1 credential but cannot read them: no answer within",
+		},
+		{
+			name: "keyring unreachable",
+			prepare: func(_ *testing.T, d *inventoryDeps, _ string) {
+				d.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
+					return nil, keystore.Info{}, fmt.Errorf("opening the OS keyring: no D-Bus session bus: %w", auth.ErrUnavailable)
+				}
+			},
+			want: "FAIL keystore the keystore cannot be used: opening the OS keyring: no D-Bus session bus",
+		},
+		{
+			name: "credsStore names a missing helper",
+			prepare: func(t *testing.T, d *inventoryDeps, _ string) {
+				writeTestFile(t, d.Paths.DockerConfig, `{"credsStore":"desktop"}`)
+			},
+			want: "FAIL helpers " + "%DOCKER%: credsStore (docker then fails every login) names docker-credential-desktop, which is not on PATH",
+		},
+		{
+			name: "regkey not on PATH",
+			prepare: func(_ *testing.T, d *inventoryDeps, _ string) {
+				d.LookPath = func(name string) (string, error) {
+					if name == HelperPrefix+HelperName {
+						return "", fmt.Errorf("%s: not found on PATH", name)
+					}
+					return "/usr/bin/" + name, nil
+				}
+			},
+			want: "FAIL helper docker-credential-regkey is not on PATH",
+		},
+		{
+			name: "plaintext left in docker's legacy file",
+			prepare: func(t *testing.T, _ *inventoryDeps, home string) {
+				writeTestFile(t, filepath.Join(home, ".dockercfg"), `{"quay.io":{"auth":"dTpw","email":"e"}}`)
+			},
+			want: "FAIL plaintext %HOME%/.dockercfg (docker's legacy file, still read by podman, skopeo and buildah) holds plaintext secrets for \"quay.io\"",
+		},
+		{
+			name: "podman not wired",
+			prepare: func(t *testing.T, d *inventoryDeps, home string) {
+				writeTestFile(t, d.Paths.DockerConfig, `{"credsStore":"regkey"}`)
+				writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{}`)
+			},
+			want: "FAIL podman podman, skopeo and buildah do not ask regkey for 127.0.0.1:5000",
+		},
+		{
+			name: "provider without credentials",
+			prov: &fakeProvider{name: "fake", err: fmt.Errorf("no AWS profile: %w", providers.ErrNoCredentials)},
+			want: "FAIL providers r.fake.example: the fake provider has no credentials: no AWS profile",
+		},
+		{
+			name:    "token expiring soon",
+			offline: true,
+			prepare: func(t *testing.T, d *inventoryDeps, _ string) {
+				p := &fakeProvider{name: "fake", token: providers.Token{
+					Credential: auth.Credential{Username: "AWS", Secret: "tok"}, Expires: d.Now().Add(2 * time.Minute)}}
+				if _, _, err := d.Cache.Get(context.Background(), p, auth.Key{Host: "r.fake.example"}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: "warn tokens r.fake.example: the cached fake token expires in 2m0s",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			store := tc.store
+			if store == nil {
+				store = stored()
+			}
+			prov := tc.prov
+			if prov == nil {
+				prov = &fakeProvider{name: "fake", token: providers.Token{Credential: auth.Credential{Username: "AWS", Secret: "tok"}}}
+			}
+			deps, home := testDeps(t, store, prov, "docker", "podman", HelperPrefix+HelperName)
+			writeTestFile(t, deps.Paths.DockerConfig, wired)
+			writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey","r.fake.example":"regkey"}}`)
+			if tc.prepare != nil {
+				tc.prepare(t, &deps, home)
+			}
+			ctx := context.Background()
+			if tc.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
+				defer cancel()
+			}
+			var out bytes.Buffer
+			opts := &DoctorOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true,
+				Offline: tc.offline, ProviderTimeout: time.Second}
+			start := time.Now()
+			err := doctorRun(ctx, opts)
+			if tc.timeout > 0 && time.Since(start) > 5*time.Second {
+				t.Errorf("doctor took %s with a hung keystore", time.Since(start))
+			}
+			if err == nil {
+				t.Errorf("doctor exited 0:\n%s", out.String())
+			}
+			var got doctorJSON
+			if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			if got.OK {
+				t.Errorf(`"ok": true`)
+			}
+			var lines []string
+			for _, c := range got.Checks {
+				lines = append(lines, c.Status+" "+c.Check+" "+c.Message)
+				if (c.Status == sevFail || c.Status == sevWarn) && c.Fix == "" {
+					t.Errorf("%s %s has no fix", c.Status, c.Check)
+				}
+			}
+			all := strings.Join(lines, "\n")
+			want := strings.NewReplacer("%HOME%", home, "%DOCKER%", deps.Paths.DockerConfig).Replace(tc.want)
+			if !strings.Contains(all, want) {
+				t.Errorf("doctor lacks %q:\n%s", want, all)
+			}
+		})
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"strings"
 
+	"golang.org/x/term"
+
 	"github.com/regkey/regkey/config"
 )
 
@@ -76,7 +78,7 @@ func isHelperName(name string) bool {
 	return strings.HasPrefix(name, HelperPrefix)
 }
 
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
+// isTerminal reports whether f is a terminal. A character device is not
+// enough: /dev/null is one, and `regkey login HOST </dev/null` must not
+// prompt.
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

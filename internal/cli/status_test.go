@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -269,5 +270,79 @@ func TestDoctorClockSkew(t *testing.T) {
 	_ = doctorRun(context.Background(), opts)
 	if !strings.Contains(out.String(), host+": this machine's clock is 10m0s off") {
 		t.Errorf("no clock skew reported:\n%s", out.String())
+	}
+}
+
+// countingProvider records how often it is asked for a token.
+type countingProvider struct {
+	fakeProvider
+	calls atomic.Int32
+}
+
+func (p *countingProvider) Get(ctx context.Context, k auth.Key) (providers.Token, error) {
+	p.calls.Add(1)
+	return p.fakeProvider.Get(ctx, k)
+}
+
+// TestStatusUsesNoNetworkWithoutCheck: without --check status asks no
+// registry and no provider (cached tokens are only looked up).
+func TestStatusUsesNoNetworkWithoutCheck(t *testing.T) {
+	t.Parallel()
+	store := keystore.NewMemory()
+	_ = store.Set(context.Background(), "127.0.0.1:5000", auth.Credential{Username: "u", Secret: "p"})
+	prov := &countingProvider{fakeProvider: fakeProvider{name: "fake"}}
+	deps, _ := testDeps(t, store, &prov.fakeProvider)
+	deps.Router = func() (*providers.Router, error) {
+		return providers.NewRouter(nil,
+			[]providers.Detector{{Name: "fake", Matches: func(k auth.Key) bool { return strings.HasSuffix(k.Host, ".fake.example") }}},
+			map[string]providers.Constructor{"fake": func(map[string]string) (providers.Provider, error) { return prov, nil }})
+	}
+	writeTestFile(t, deps.Paths.DockerConfig, `{"credHelpers":{"r.fake.example":"regkey"}}`)
+	verify := func(context.Context, string, auth.Credential, regauth.Options) (regauth.Result, error) {
+		t.Error("status verified a credential without --check")
+		return regauth.Result{}, nil
+	}
+	opts := &StatusOptions{IO: IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, Deps: deps, Verify: verify, CheckTimeout: time.Second}
+	if err := statusRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if n := prov.calls.Load(); n != 0 {
+		t.Errorf("status asked the provider %d times without --check", n)
+	}
+}
+
+// TestStatusCheckIsBoundedPerRegistry: registries that never answer are
+// reported after CheckTimeout each, checked concurrently.
+func TestStatusCheckIsBoundedPerRegistry(t *testing.T) {
+	t.Parallel()
+	store := keystore.NewMemory()
+	for _, h := range []string{"a.example", "b.example", "c.example"} {
+		_ = store.Set(context.Background(), h, auth.Credential{Username: "u", Secret: "p"})
+	}
+	deps, _ := testDeps(t, store, &fakeProvider{name: "fake"})
+	hang := func(ctx context.Context, _ string, _ auth.Credential, _ regauth.Options) (regauth.Result, error) {
+		<-ctx.Done()
+		return regauth.Result{}, ctx.Err()
+	}
+	var out bytes.Buffer
+	opts := &StatusOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, Verify: hang,
+		CheckTimeout: 300 * time.Millisecond, Check: true, JSON: true}
+	start := time.Now()
+	err := statusRun(context.Background(), opts)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("status --check took %s for three hanging registries bounded at 300ms", took)
+	}
+	var partial *PartialError
+	if !errors.As(err, &partial) || len(partial.Failed) != 3 {
+		t.Fatalf("err = %v, want three failures", err)
+	}
+	var got statusJSON
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range got.Registries {
+		if r.Check == nil || r.Check.OK || !strings.Contains(r.Check.Message, "no answer within 300ms") {
+			t.Errorf("%s: check %+v", r.Registry, r.Check)
+		}
 	}
 }

@@ -92,7 +92,7 @@ func loadConfig(ctx context.Context, env map[string]string, s settings, region s
 				profileFlag(env, s), redact(err))
 		}
 		if s.role != "" {
-			return cfg, fmt.Errorf("assuming role %s: %w", s.role, redact(err))
+			return cfg, fmt.Errorf("assuming role %s: %w", s.role, callErr(ctx, "STS", err))
 		}
 		return cfg, fmt.Errorf("retrieving AWS credentials: %w", redact(err))
 	}
@@ -160,6 +160,17 @@ type callError struct {
 
 func (e *callError) Error() string { return e.msg }
 func (e *callError) Unwrap() error { return e.err }
+
+// callErr describes a failed API call: a call cut off by ctx's deadline in
+// plain words (the SDK's own text is "https response error StatusCode: 0,
+// RequestID: , canceled, context deadline exceeded"), anything else
+// redacted.
+func callErr(ctx context.Context, api string, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return &callError{msg: "timed out: no answer from the " + api + " API (" + cerr.Error() + ")", err: errors.Join(err, cerr)}
+	}
+	return redact(err)
+}
 
 // redact returns err in a form safe to print.
 func redact(err error) error {

@@ -110,7 +110,7 @@ func (p *private) Get(ctx context.Context, k auth.Key) (providers.Token, error) 
 	})
 	out, err := client.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
-		return providers.Token{}, fmt.Errorf("%s %s: GetAuthorizationToken in %s: %w", Name, k.Host, reg.Region, redact(err))
+		return providers.Token{}, fmt.Errorf("%s %s: GetAuthorizationToken in %s: %w", Name, k.Host, reg.Region, callErr(ctx, "ECR", err))
 	}
 	if len(out.AuthorizationData) == 0 {
 		return providers.Token{}, fmt.Errorf("%s %s: GetAuthorizationToken in %s: no authorization data", Name, k.Host, reg.Region)

@@ -191,6 +191,9 @@ func TestGetHonoursDeadline(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error does not wrap DeadlineExceeded: %v", err)
 	}
+	if msg := err.Error(); !strings.Contains(msg, "timed out: no answer from the ECR API") || strings.Contains(msg, "StatusCode") {
+		t.Errorf("error %q does not say plainly that the call timed out", msg)
+	}
 }
 
 func TestCustomDomain(t *testing.T) {

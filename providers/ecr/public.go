@@ -57,7 +57,7 @@ func (p *public) Get(ctx context.Context, k auth.Key) (providers.Token, error) {
 	}
 	out, err := ecrpublic.NewFromConfig(cfg).GetAuthorizationToken(ctx, &ecrpublic.GetAuthorizationTokenInput{})
 	if err != nil {
-		return providers.Token{}, fmt.Errorf("%s %s: GetAuthorizationToken: %w", PublicName, k.Host, redact(err))
+		return providers.Token{}, fmt.Errorf("%s %s: GetAuthorizationToken: %w", PublicName, k.Host, callErr(ctx, "ECR Public", err))
 	}
 	if out.AuthorizationData == nil {
 		return providers.Token{}, fmt.Errorf("%s %s: GetAuthorizationToken: no authorization data", PublicName, k.Host)

@@ -417,3 +417,57 @@ func TestSetupDockerFlagLeavesPodmanAlone(t *testing.T) {
 		t.Errorf("docker not wired: %s", s.read(t, s.docker()))
 	}
 }
+
+// TestSetupThroughDotfileSymlink: config.json is a dotfile manager's
+// symlink to a 0640 file: setup writes the target (the link stays), keeps
+// its mode and every key it does not own byte for byte, backs it up beside
+// the target, and undo puts the original bytes and mode back.
+func TestSetupThroughDotfileSymlink(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "docker")
+	target := filepath.Join(s.home, "dotfiles", "docker.json")
+	original := "{\n    \"x-dotfiles\": {\"n\": 1.50, \"s\": \"a\\u0026b\"},\n    \"auths\": {\n        \"127.0.0.1:5000\": {\"auth\": \"YWxpY2U6czNjcmV0\", \"email\": \"a@example.com\"}\n    }\n}\n"
+	s.write(t, target, original)
+	if err := os.Chmod(target, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(s.docker()), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("..", "dotfiles", "docker.json"), s.docker()); err != nil {
+		t.Fatal(err)
+	}
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatalf("%v\n%s", err, s.errOut)
+	}
+	if fi, err := os.Lstat(s.docker()); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Fatalf("the symlink was replaced (%v)", err)
+	}
+	want := "{\n    \"x-dotfiles\": {\"n\": 1.50, \"s\": \"a\\u0026b\"},\n    \"auths\": {\n        \"127.0.0.1:5000\": {\"email\": \"a@example.com\"}\n    },\n" +
+		"    \"credsStore\": \"regkey\",\n    \"credHelpers\": {\n        \"127.0.0.1:5000\": \"regkey\"\n    }\n}\n"
+	if got := s.read(t, target); got != want {
+		t.Errorf("target =\n%s\nwant\n%s", got, want)
+	}
+	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode = %v, want 0640 kept", fi.Mode().Perm())
+	}
+	backup := s.read(t, target+config.BackupSuffix)
+	if strings.Contains(backup, "YWxpY2U6czNjcmV0") {
+		t.Errorf("the backup keeps the secret that moved into the keystore:\n%s", backup)
+	}
+	if err := setupUndo(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.read(t, target); got != original {
+		t.Errorf("after undo:\n%s\nwant\n%s", got, original)
+	}
+	if fi, err := os.Lstat(s.docker()); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("undo replaced the symlink (%v)", err)
+	}
+	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode after undo = %v", fi.Mode().Perm())
+	}
+	if _, err := os.Stat(target + config.BackupSuffix); !os.IsNotExist(err) {
+		t.Errorf("backup left after undo")
+	}
+}

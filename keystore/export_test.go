@@ -29,3 +29,8 @@ func OpenNamed(o Options, name string) (Store, error) {
 
 // DeleteKeyringService removes every OS keyring item of service.
 func DeleteKeyringService(service string) error { return keyring.DeleteAll(service) }
+
+// SetUserRuntimeDir replaces /run/user/$UID, where the os backend looks for a
+// session bus when DBUS_SESSION_BUS_ADDRESS is unset. Call it from TestMain,
+// before any test runs.
+func SetUserRuntimeDir(dir string) { userRuntimeDir = func() string { return dir } }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -18,6 +19,12 @@ const keyringService = "regkey"
 
 // keyringIndexName is the index file in DataDir.
 const keyringIndexName = "keyring-index.json"
+
+// userRuntimeDir is /run/user/$UID, where godbus looks for a session bus
+// socket ("bus") on Linux when DBUS_SESSION_BUS_ADDRESS is unset. Tests of
+// the no-bus case point it at a directory without one, so that they run the
+// same on machines that have a user session.
+var userRuntimeDir = func() string { return fmt.Sprintf("/run/user/%d", os.Getuid()) }
 
 // keyringStore is the OS keyring backend, through zalando/go-keyring (the
 // only importer of it). go-keyring cannot enumerate items, so List reads an

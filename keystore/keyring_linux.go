@@ -27,7 +27,7 @@ func sessionBusAddress(env map[string]string) string {
 	if a := env["DBUS_SESSION_BUS_ADDRESS"]; a != "" && a != "autolaunch:" {
 		return a
 	}
-	return fmt.Sprintf("unix:path=/run/user/%d/bus", os.Getuid())
+	return "unix:path=" + userRuntimeDir() + "/bus"
 }
 
 // prepareKeyring checks, without a round trip, that a session bus exists,
@@ -37,7 +37,7 @@ func sessionBusAddress(env map[string]string) string {
 func prepareKeyring(env map[string]string) error {
 	addr := env["DBUS_SESSION_BUS_ADDRESS"]
 	if addr == "" || addr == "autolaunch:" {
-		runBus := fmt.Sprintf("/run/user/%d/bus", os.Getuid())
+		runBus := userRuntimeDir() + "/bus"
 		if _, err := os.Stat(runBus); err != nil {
 			return unavailable("no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is unset and "+runBus+
 				" does not exist, so there is no Secret Service to ask; run inside a desktop session or "+

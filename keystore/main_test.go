@@ -22,12 +22,27 @@ import (
 const childEnv = "REGKEY_KEYSTORE_TEST_CHILD"
 
 func TestMain(m *testing.M) {
+	// No test may find the session bus of a desktop session this machine
+	// happens to have (/run/user/$UID/bus): the no-bus tests must see none,
+	// and the others name their private bus explicitly.
+	noUserBus, err := os.MkdirTemp("", "regkey-no-user-bus-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	keystore.SetUserRuntimeDir(noUserBus)
+	code := runMain(m)
+	os.Remove(noUserBus)
+	os.Exit(code)
+}
+
+func runMain(m *testing.M) int {
 	if os.Getenv(childEnv) != "" {
-		os.Exit(runChild())
+		return runChild()
 	}
 	code := m.Run()
 	stopShared()
-	os.Exit(code)
+	return code
 }
 
 // uniqueName returns a fresh name for a keyring service or pass folder.

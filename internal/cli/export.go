@@ -85,6 +85,9 @@ docker and buildkit use but the kubelet ignores.`,
   eval "$(regkey export registry.gitlab.com --format env)"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Hosts = args
+			if err := checkHostArgs(args); err != nil {
+				return err
+			}
 			if !slices.Contains(export.Formats, opts.Format) {
 				return usageErrorf("--format %q: want %s", opts.Format, strings.Join(export.Formats, ", "))
 			}

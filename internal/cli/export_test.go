@@ -31,6 +31,7 @@ func Test_NewCmdExport(t *testing.T) {
 		{"--format dockerconfigjson --namespace x", ExportOptions{}, true}, // likewise
 		{"--format k8s-secret --name Bad_Name", ExportOptions{}, true},
 		{"--format k8s-secret --namespace a.b", ExportOptions{}, true},
+		{"https://index.docker.io/v1/refresh-token --format env", ExportOptions{}, true}, // no registry
 	}
 	for _, tc := range tests {
 		ios, _, _ := cmdTestIO("", false)

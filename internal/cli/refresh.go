@@ -82,6 +82,9 @@ and 3 when any failed; the error names each one.`,
   regkey refresh --json | jq -r '.registries[] | select(.status == "failed") | .host'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Hosts = args
+			if err := checkHostArgs(args); err != nil {
+				return err
+			}
 			if opts.IfExpiringWithin < 0 {
 				return usageErrorf("--if-expiring-within %v: want a positive duration", opts.IfExpiringWithin)
 			}

@@ -34,6 +34,7 @@ func Test_NewCmdRefresh(t *testing.T) {
 		{"--timeout 0s", RefreshOptions{}, true},
 		{"--if-expiring-within -1h", RefreshOptions{}, true},
 		{"--if-expiring-within soon", RefreshOptions{}, true},
+		{"a.io https://index.docker.io/v1/access-token", RefreshOptions{}, true}, // no registry
 	}
 	for _, tc := range tests {
 		ios, _, _ := cmdTestIO("", false)

@@ -32,6 +32,21 @@ type knownHost struct {
 	Origin string
 }
 
+// checkHostArgs rejects a command-line argument that names no registry
+// (empty, white space, Docker Hub's token keys) as a usage error.
+func checkHostArgs(args []string) error {
+	for _, a := range args {
+		k, err := auth.ParseKey(a)
+		switch {
+		case err != nil:
+			return usageErrorf("%q is not a registry host: %v", a, err)
+		case k.Opaque || k.Host == "":
+			return usageErrorf("%q is not a registry host", a)
+		}
+	}
+	return nil
+}
+
 // providerParts returns the router (built-in detection and the settings
 // file's rules) and the token cache, as protocol mode builds them. The
 // error is an unreadable settings file or a malformed rule.

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,6 +189,19 @@ func TestKubeletLookupPerImage(t *testing.T) {
 		got, err := kl.Credential(ctx, image)
 		if err != nil || got.Credential.Username != want.user || got.PerImage != want.perImage {
 			t.Errorf("%s = %+v, %v; want user %s, PerImage %v", image, got, err, want.user, want.perImage)
+		}
+	}
+}
+
+func TestCheckHostArgs(t *testing.T) {
+	t.Parallel()
+	if err := checkHostArgs([]string{"ghcr.io", "https://index.docker.io/v1/", "127.0.0.1:5000/team", "docker.io"}); err != nil {
+		t.Errorf("registries rejected: %v", err)
+	}
+	for _, bad := range []string{"", "a b", "https://index.docker.io/v1/access-token"} {
+		err := checkHostArgs([]string{"ghcr.io", bad})
+		if exitCode(err, &bytes.Buffer{}) != ExitUsage || !strings.Contains(err.Error(), fmt.Sprintf("%q", bad)) {
+			t.Errorf("checkHostArgs(%q) = %v, want a usage error naming it", bad, err)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // BackupSuffix is appended to a file's name for the copy setup keeps of it.
@@ -25,9 +26,10 @@ type Journal struct {
 	path  string
 	Files []JournalFile `json:"files"`
 	// Credentials, when set, gives the credentials the keystore holds: a
-	// backup then leaves out the secrets that moved there (the original's
-	// plaintext must not outlive the migration beside it), and undo puts
-	// them back from the keystore.
+	// backup then leaves out each secret that moved there and that undo can
+	// put back from the keystore byte for byte (the original's plaintext
+	// should not outlive the migration beside it; PlaintextInBackup names
+	// what stayed).
 	Credentials Credentials `json:"-"`
 }
 
@@ -191,4 +193,34 @@ func missingDirs(dir string) []string {
 		}
 		out = append(out, d)
 	}
+}
+
+// BackupsOf lists the backups setup keeps beside target
+// (NAME.regkey-backup, NAME.regkey-backup.1, ...), sorted.
+func BackupsOf(target string) ([]string, error) {
+	dir, base := filepath.Dir(target), filepath.Base(target)+BackupSuffix
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if n == base || (strings.HasPrefix(n, base+".") && isDigits(n[len(base)+1:])) {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	return out, nil
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

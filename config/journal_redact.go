@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/regkey/regkey/auth"
 )
@@ -72,9 +73,11 @@ func secretText(field string, c auth.Credential) (string, bool) {
 
 // redactBackup returns data without the secrets the keystore now holds
 // (secrets that were not moved stay, as they stay in the file), and whether
-// restoreBackup gives data back exactly from it. When it cannot (a secret
-// spelled otherwise than docker spells it, say), the caller keeps the
-// original as it is.
+// it left any out. A secret is left out only where restoreBackup gives its
+// exact bytes back from the keystore; one spelled otherwise than docker
+// spells it (an escaped slash, say), or one the keystore does not hold (a
+// password beside an identity token), stays in the backup, which
+// PlaintextInBackup then reports.
 func redactBackup(data []byte, creds Credentials) ([]byte, bool) {
 	if creds == nil {
 		return nil, false
@@ -92,8 +95,9 @@ func redactBackup(data []byte, creds Credentials) ([]byte, bool) {
 		if !ok {
 			continue // not moved: it stays in the file too
 		}
-		if _, ok := secretText(s.field, c); !ok {
-			return nil, false
+		raw := string(data[s.start:s.end])
+		if text, ok := secretText(s.field, c); !ok || text != raw {
+			continue
 		}
 		out = append(out[:s.start], append(append([]byte(nil), marker...), out[s.end:]...)...)
 		redacted++
@@ -106,6 +110,36 @@ func redactBackup(data []byte, creds Credentials) ([]byte, bool) {
 		return nil, false
 	}
 	return out, true
+}
+
+// PlaintextInBackup returns, sorted, the auths keys of an auth file's text
+// (a backup setup wrote) whose auth, identitytoken or password still hold a
+// secret rather than SecretMarker. An "auth" holding only a user name
+// ("user:", as docker writes beside an identity token) is no secret.
+func PlaintextInBackup(data []byte) []string {
+	spans, err := secretSpans(data)
+	if err != nil {
+		return nil
+	}
+	set := map[string]bool{}
+	for _, s := range spans {
+		var v string
+		if json.Unmarshal(data[s.start:s.end], &v) != nil || v == "" || v == SecretMarker {
+			continue
+		}
+		if s.field == "auth" {
+			if _, pass, err := decodeAuthField(v); err == nil && pass == "" {
+				continue
+			}
+		}
+		set[s.key] = true
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // restoreBackup puts the keystore's secrets back into a redacted backup.

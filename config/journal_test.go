@@ -255,3 +255,62 @@ func TestJournalKeepsPlaintextBackupWhenRedactionCannotBeUndone(t *testing.T) {
 		t.Errorf("backup = %s", b)
 	}
 }
+
+// TestJournalBackupOfDockersIdentityTokenEntry: docker's file store writes an
+// identity-token login as {"auth": base64("user:"), "identitytoken": ...}.
+// The backup leaves the token out (the "auth" holds no secret) and undo
+// gives the exact bytes back; a secret that cannot be left out (spelled with
+// an escaped slash) stays, alone, and PlaintextInBackup names it.
+func TestJournalBackupOfDockersIdentityTokenEntry(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.json")
+	orig := []byte("{\n\t\"auths\": {\n\t\t\"t.example\": {\n\t\t\t\"auth\": \"YWxpY2U6\",\n\t\t\t\"identitytoken\": \"rt-123\"\n\t\t},\n\t\t\"odd.example\": {\n\t\t\t\"auth\": \"YTo\\/\"\n\t\t}\n\t}\n}\n")
+	mustWrite(t, path, orig, 0o600)
+	keystore := map[string]auth.Credential{
+		"t.example":   {Username: auth.TokenUsername, Secret: "rt-123"},
+		"odd.example": {Username: "a", Secret: "?"},
+	}
+	j, _ := LoadJournal(filepath.Join(dir, "journal.json"))
+	j.Credentials = func(k string) (auth.Credential, bool) { c, ok := keystore[k]; return c, ok }
+	journalEdit(t, j, path)
+	backup, err := os.ReadFile(path + BackupSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(backup, []byte("rt-123")) {
+		t.Errorf("the backup keeps the identity token:\n%s", backup)
+	}
+	if got := PlaintextInBackup(backup); len(got) != 1 || got[0] != "odd.example" {
+		t.Errorf("PlaintextInBackup = %q, want [odd.example]\n%s", got, backup)
+	}
+	if got := PlaintextInBackup(orig); len(got) != 2 {
+		t.Errorf("PlaintextInBackup(original) = %q, want both keys", got)
+	}
+	if _, err := j.Undo(false, false); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, orig) {
+		t.Errorf("after undo:\n%s\nwant\n%s", b, orig)
+	}
+}
+
+func TestBackupsOf(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	target := filepath.Join(dir, "config.json")
+	for _, n := range []string{"config.json", "config.json" + BackupSuffix, "config.json" + BackupSuffix + ".1", "config.json" + BackupSuffix + ".x", "other.json" + BackupSuffix} {
+		mustWrite(t, filepath.Join(dir, n), []byte("{}"), 0o600)
+	}
+	got, err := BackupsOf(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{target + BackupSuffix, target + BackupSuffix + ".1"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("BackupsOf = %q, want %q", got, want)
+	}
+	if got, err := BackupsOf(filepath.Join(dir, "missing", "config.json")); err != nil || got != nil {
+		t.Errorf("missing dir: %q %v", got, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 	"time"
@@ -99,6 +100,20 @@ func (d *doctor) plaintext() {
 			found = true
 			d.add("plaintext", sevWarn, "log in again to the registry (podman login REGISTRY) so that the helper stores it, then remove the entry",
 				"%s holds plaintext secrets regkey cannot move (repository-scoped keys or registry tokens): %s", f.Path, quoteAll(stuck))
+		}
+	}
+	for _, f := range d.inv.files() {
+		backups, _ := config.BackupsOf(f.Target)
+		for _, b := range backups {
+			data, err := os.ReadFile(b)
+			if err != nil {
+				continue
+			}
+			if keys := config.PlaintextInBackup(data); len(keys) > 0 {
+				found = true
+				d.add("plaintext", sevWarn, "delete "+b+" once you no longer need `regkey setup --undo` (it restores the file from it)",
+					"%s, the backup `regkey setup` kept of %s, holds plaintext secrets for %s", b, f.Path, quoteAll(keys))
+			}
 		}
 	}
 	if keys := d.inv.legacyPlain; len(keys) > 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
@@ -112,6 +113,7 @@ func (p *setupPlan) apply(opts *SetupOptions) error {
 		}
 		if je := j.Find(mustResolve(e.path)); je != nil && je.Backup != "" {
 			fmt.Fprintf(out, "  backup of the original: %s\n", je.Backup)
+			p.warnPlainBackup(je.Backup)
 		}
 	}
 	p.printKept(out)
@@ -127,6 +129,19 @@ func (p *setupPlan) apply(opts *SetupOptions) error {
 	}
 	fmt.Fprintln(out, "Undo with `regkey setup --undo`.")
 	return nil
+}
+
+// warnPlainBackup warns when a backup keeps plaintext secrets: those that
+// were not moved, or that undo could not put back byte for byte from the
+// keystore.
+func (p *setupPlan) warnPlainBackup(backup string) {
+	b, err := os.ReadFile(backup)
+	if err != nil {
+		return
+	}
+	if keys := config.PlaintextInBackup(b); len(keys) > 0 {
+		p.warnf("%s keeps the plaintext secrets of %s (undo needs them to restore the file exactly); delete it once you no longer need `regkey setup --undo`", backup, quoteAll(keys))
+	}
 }
 
 func mustResolve(path string) string {

@@ -471,3 +471,38 @@ func TestSetupThroughDotfileSymlink(t *testing.T) {
 		t.Errorf("backup left after undo")
 	}
 }
+
+// TestSetupBackupSecrets: docker's own shape of an identity-token login
+// ({"auth": base64("user:"), "identitytoken": ...}) leaves no secret in the
+// backup; a secret that undo could not restore byte for byte from the
+// keystore stays in the backup, and setup and doctor say so.
+func TestSetupBackupSecrets(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "docker")
+	s.write(t, s.docker(), `{"auths":{"t.example":{"auth":"YWxpY2U6","identitytoken":"rt-123"},"odd.example":{"auth":"YTo\/"}}}`)
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatalf("%v\n%s", err, s.errOut)
+	}
+	backup := s.read(t, s.docker()+config.BackupSuffix)
+	if strings.Contains(backup, "rt-123") {
+		t.Errorf("the backup keeps the identity token:\n%s", backup)
+	}
+	if want := `WARNING: ` + s.docker() + config.BackupSuffix + ` keeps the plaintext secrets of "odd.example"`; !strings.Contains(s.errOut.String(), want) {
+		t.Errorf("no warning %q:\n%s", want, s.errOut)
+	}
+
+	deps, _ := testDeps(t, s.store, &fakeProvider{name: "fake"}, "docker-credential-regkey")
+	deps.Env, deps.Paths = s.opts.Env, s.opts.Paths
+	var out bytes.Buffer
+	err := doctorRun(context.Background(), &DoctorOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, Offline: true})
+	if err == nil || !strings.Contains(out.String(), "the backup `regkey setup` kept of "+s.docker()+", holds plaintext secrets for \"odd.example\"") {
+		t.Errorf("doctor (err %v):\n%s", err, out.String())
+	}
+
+	if err := setupUndo(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.read(t, s.docker()); got != `{"auths":{"t.example":{"auth":"YWxpY2U6","identitytoken":"rt-123"},"odd.example":{"auth":"YTo\/"}}}` {
+		t.Errorf("after undo: %s", got)
+	}
+}

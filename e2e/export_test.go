@@ -136,6 +136,25 @@ func TestExport(t *testing.T) {
 		}
 	})
 
+	t.Run("terminal", func(t *testing.T) {
+		// stdout on a real terminal (script's pty): refused without --force,
+		// printed with it; a file is fine.
+		res := onTerminal(t, c, "regkey", "export", r.Host, "--format", "env")
+		if res.ExitCode != 2 || !strings.Contains(res.Stdout, "refusing to print registry credentials on a terminal") ||
+			strings.Contains(res.Stdout, r.Password) {
+			t.Errorf("export to a terminal: exit %d, terminal shows %q; want exit 2, a refusal and no secret", res.ExitCode, res.Stdout)
+		}
+		res = onTerminal(t, c, "regkey", "export", r.Host, "--format", "env", "--force")
+		if res.ExitCode != 0 || !strings.Contains(res.Stdout, r.Password) {
+			t.Errorf("export --force to a terminal: exit %d, terminal shows %q", res.ExitCode, res.Stdout)
+		}
+		file := filepath.Join(out, "from-terminal.sh")
+		res = onTerminal(t, c, "regkey", "export", r.Host, "--format", "env", "--output", file)
+		if data, err := os.ReadFile(file); res.ExitCode != 0 || err != nil || !strings.Contains(string(data), r.Password) || strings.Contains(res.Stdout, r.Password) {
+			t.Errorf("export --output from a terminal: exit %d, terminal shows %q, file %v", res.ExitCode, res.Stdout, err)
+		}
+	})
+
 	t.Run("failure writes nothing", func(t *testing.T) {
 		file := filepath.Join(out, "partial.json")
 		res := c.Run(t, nil, "regkey", "export", r.Host, "nothing.example.com", "--format", "dockerconfigjson", "--output", file)
@@ -150,4 +169,19 @@ func TestExport(t *testing.T) {
 		}
 	})
 	assertNoPlaintext(t, c, r.Password)
+}
+
+// onTerminal runs a command with stdin, stdout and stderr on a pseudo
+// terminal (util-linux script), as a person at a shell would. The terminal's
+// output, stdout and stderr together, comes back as Stdout.
+func onTerminal(t *testing.T, c *testenv.Client, name string, args ...string) testenv.Result {
+	t.Helper()
+	testenv.RequireProgram(t, "script")
+	quoted := make([]string, 0, len(args)+1)
+	for _, a := range append([]string{name}, args...) {
+		quoted = append(quoted, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
+	}
+	res := c.Run(t, nil, "script", "-qec", strings.Join(quoted, " "), "/dev/null")
+	res.Stdout = strings.ReplaceAll(res.Stdout, "\r\n", "\n")
+	return res
 }

@@ -129,6 +129,13 @@ func TestRefresh(t *testing.T) {
 	if n := ecrCalls(ecrFake, "us-east-1"); n != 2 {
 		t.Errorf("a forced refresh made %d ECR calls in all, want 2", n)
 	}
+	// On a terminal, each registry's progress comes before the table.
+	res = onTerminal(t, c, "regkey", "refresh", ecrHost, acrHost)
+	if progress, table, ok := strings.Cut(res.Stdout, "REGISTRY"); res.ExitCode != 0 || !ok ||
+		!strings.Contains(progress, "] ecr "+ecrHost+": refreshed") || !strings.Contains(progress, "] acr "+acrHost+": refreshed") ||
+		!strings.Contains(progress, "[2/2]") || !tableRow(table, acrHost, "acr", "refreshed") {
+		t.Errorf("refresh on a terminal: exit %d\n%s", res.ExitCode, res.Stdout)
+	}
 	for _, secret := range []string{"e2e-secret-access-key", entra.secret, google.refresh, google.clientSecret} {
 		if strings.Contains(res.Stdout+res.Stderr, secret) {
 			t.Errorf("a secret reached the output")

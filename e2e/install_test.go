@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/internal/testenv"
 )
 
@@ -24,11 +27,10 @@ func goEnv(t *testing.T, name string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// TestMakeInstallOnAFreshMachine: `make install` on a machine with docker
-// and podman installed but no config at all builds, installs both names and
-// runs setup, which creates docker's config.json; a second install changes
-// nothing.
-func TestMakeInstallOnAFreshMachine(t *testing.T) {
+// TestMakeInstall runs `make install` into a private PREFIX on machines in
+// three states. The cases run one after another because `make install`
+// builds into the work tree's bin/regkey.
+func TestMakeInstall(t *testing.T) {
 	t.Parallel()
 	testenv.RequireProgram(t, "make")
 	testenv.RequireProgram(t, "docker")
@@ -36,8 +38,16 @@ func TestMakeInstallOnAFreshMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Run("FreshMachine", func(t *testing.T) { installOnAFreshMachine(t, root) })
+	t.Run("PlaintextLogins", func(t *testing.T) { installWithPlaintextLogins(t, root) })
+	t.Run("KeystoreUnavailable", func(t *testing.T) { installWithUnavailableKeystore(t, root) })
+}
+
+// installClient is a client environment with no regkey, whose PATH starts
+// with PREFIX/bin, and the make command that installs into that PREFIX.
+func installClient(t *testing.T, root string) (*testenv.Client, []string) {
+	t.Helper()
 	c := testenv.NewClient(t, nil)
-	c.UseFileKeystore(t)
 	prefix := filepath.Join(c.Dir, "prefix")
 	c.Setenv("PATH", filepath.Join(prefix, "bin")+string(os.PathListSeparator)+c.Getenv("PATH"))
 	for _, name := range []string{"GOCACHE", "GOMODCACHE", "GOROOT"} {
@@ -45,11 +55,22 @@ func TestMakeInstallOnAFreshMachine(t *testing.T) {
 	}
 	c.Setenv("GOPROXY", "off") // everything is in the module cache already
 	c.Setenv("GOTOOLCHAIN", "local")
+	return c, []string{"-C", root, "--no-print-directory", "install", "PREFIX=" + prefix, "VERSION=test", "COMMIT=test"}
+}
+
+// installOnAFreshMachine: on a machine with docker and podman installed but
+// no config at all, make install builds, installs both names and runs
+// setup, which creates docker's config.json; a second install changes
+// nothing.
+func installOnAFreshMachine(t *testing.T, root string) {
+	c, install := installClient(t, root)
+	c.UseFileKeystore(t)
+	prefix := filepath.Join(c.Dir, "prefix")
 	if err := os.RemoveAll(c.DockerConfig); err != nil {
 		t.Fatal(err)
 	}
 
-	res := c.MustRun(t, nil, "make", "-C", root, "--no-print-directory", "install", "PREFIX="+prefix, "VERSION=test", "COMMIT=test")
+	res := c.MustRun(t, nil, "make", install...)
 	for _, name := range []string{"regkey", "docker-credential-regkey"} {
 		if _, err := os.Stat(filepath.Join(prefix, "bin", name)); err != nil {
 			t.Errorf("%s not installed: %v", name, err)
@@ -64,8 +85,84 @@ func TestMakeInstallOnAFreshMachine(t *testing.T) {
 		t.Errorf("doctor after make install:\n%s%s", doctor.Stdout, doctor.Stderr)
 	}
 
-	res = c.MustRun(t, nil, "make", "-C", root, "--no-print-directory", "install", "PREFIX="+prefix, "VERSION=test", "COMMIT=test")
+	res = c.MustRun(t, nil, "make", install...)
 	if !strings.Contains(res.Stdout, "nothing to change") {
 		t.Errorf("second make install:\n%s", res.Stdout)
+	}
+}
+
+// plaintextConfig is a docker config.json holding logins in plaintext, as
+// docker writes them without a credential store, plus settings of its own.
+func plaintextConfig(r *testenv.Registry) map[string]any {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	return map[string]any{
+		"auths": map[string]any{
+			r.Host:             map[string]string{"auth": b64(r.User + ":" + r.Password)},
+			auth.HubKey:        map[string]string{"auth": b64("hubuser:hub-secret-1"), "email": "hub@example.invalid"},
+			"tok.example.test": map[string]string{"identitytoken": "identity-token-2"},
+		},
+		"psFormat": "table {{.ID}}",
+	}
+}
+
+// installWithPlaintextLogins: make install on a machine whose docker
+// config holds plaintext logins moves every one into the keystore (no secret
+// left in any file, each readable through the helper, docker still
+// authenticates) and keeps docker's other settings.
+func installWithPlaintextLogins(t *testing.T, root string) {
+	r := testenv.BasicRegistry(t)
+	ref := r.Push(t, testenv.NewImage(t, "v1"), "test/install:v1")
+	c, install := installClient(t, root)
+	c.UseFileKeystore(t)
+	c.WriteDockerConfig(t, plaintextConfig(r))
+
+	res := c.MustRun(t, nil, "make", install...)
+	cfg := c.ReadDockerConfig(t)
+	if cfg["credsStore"] != "regkey" || cfg["psFormat"] != "table {{.ID}}" {
+		t.Errorf("config.json after make install: credsStore %v, psFormat %v\n%s%s", cfg["credsStore"], cfg["psFormat"], res.Stdout, res.Stderr)
+	}
+	for _, secret := range []string{r.Password, "hub-secret-1", "identity-token-2",
+		base64.StdEncoding.EncodeToString([]byte(r.User + ":" + r.Password))} {
+		assertNoPlaintext(t, c, secret)
+	}
+	for key, want := range map[string]cred{
+		r.Host:             {r.Host, r.User, r.Password},
+		auth.HubKey:        {auth.HubKey, "hubuser", "hub-secret-1"},
+		"docker.io":        {"docker.io", "hubuser", "hub-secret-1"},
+		"tok.example.test": {"tok.example.test", auth.TokenUsername, "identity-token-2"},
+	} {
+		if got, ok := helperGet(t, c, key); !ok || got != want {
+			t.Errorf("get %s after make install = %+v (found %v), want %+v", key, got, ok, want)
+		}
+	}
+	res = c.Run(t, nil, "docker", "manifest", "inspect", "--insecure", ref)
+	if res.ExitCode != 0 || !strings.Contains(res.Stdout, `"schemaVersion"`) {
+		t.Errorf("docker manifest inspect with the moved login: exit %d\n%s%s", res.ExitCode, res.Stdout, res.Stderr)
+	}
+}
+
+// installWithUnavailableKeystore: when the plaintext logins cannot move
+// (the keystore asked for cannot be opened), make install fails, says so,
+// and leaves docker's config.json byte for byte as it was.
+func installWithUnavailableKeystore(t *testing.T, root string) {
+	r := testenv.BasicRegistry(t)
+	c, install := installClient(t, root)
+	c.Setenv("REGKEY_KEYSTORE", "os") // and no session bus
+	c.Unsetenv("DBUS_SESSION_BUS_ADDRESS")
+	if fileExists(fmt.Sprintf("/run/user/%d/bus", os.Getuid())) {
+		c.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(c.Dir, "no-bus"))
+	}
+	c.WriteDockerConfig(t, plaintextConfig(r))
+	before := readFile(t, c.DockerConfigFile())
+
+	res := c.Run(t, nil, "make", install...)
+	if res.ExitCode == 0 {
+		t.Errorf("make install succeeded with logins it could not move:\n%s%s", res.Stdout, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "nothing was changed") {
+		t.Errorf("make install does not say that nothing was changed:\n%s", res.Stderr)
+	}
+	if after := readFile(t, c.DockerConfigFile()); after != before {
+		t.Errorf("config.json changed:\nbefore %s\nafter %s", before, after)
 	}
 }

@@ -310,3 +310,18 @@ func Test_refreshRunNothingKnown(t *testing.T) {
 		t.Errorf("err %v, --json %q", err, out)
 	}
 }
+
+// Test_refreshRunUnwritableCache: a token the cache cannot keep was not
+// refreshed for later pulls; the registry fails, naming the cause.
+func Test_refreshRunUnwritableCache(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "cache")
+	writeFile(t, dir, "not a directory")
+	opts, out, _ := refreshTestIn(t, dir, &fakeTokens{ttl: time.Hour}, nil)
+	opts.Hosts, opts.JSON = []string{"a.fake.test"}, true
+	err := refreshRun(context.Background(), opts)
+	got := decodeRefresh(t, out)
+	if err == nil || len(got.Registries) != 1 || got.Registries[0].Status != statusFailed || !strings.Contains(got.Registries[0].Detail, "token cache") {
+		t.Errorf("err %v, registries %+v; want a.fake.test failed on the cache", err, got.Registries)
+	}
+}

@@ -22,7 +22,8 @@ import (
 // that `regkey refresh` reports every registry it could not renew. It
 // returns the new token as an Entry. A token that is not cached (no expiry,
 // an empty CacheKey, a disabled cache) is returned without being stored;
-// Entry.Key is then empty.
+// Entry.Key is then empty. A cache that cannot be written is an error too:
+// renewing a token that later gets cannot find is no renewal.
 func (c *Cache) Renew(ctx context.Context, p providers.Provider, k auth.Key) (Entry, error) {
 	key := ""
 	if !c.Disabled {
@@ -32,8 +33,7 @@ func (c *Cache) Renew(ctx context.Context, p providers.Provider, k auth.Key) (En
 		return c.obtain(ctx, p, k, "")
 	}
 	if err := ensureDir(c.Dir); err != nil {
-		c.warnf("%v; not caching", err)
-		return c.obtain(ctx, p, k, "")
+		return Entry{}, err
 	}
 	lock := flock.New(filepath.Join(c.Dir, fileName(key)+".lock"), flock.SetPermissions(0o600))
 	lctx, cancel := context.WithTimeout(ctx, lockWait)
@@ -53,7 +53,7 @@ func (c *Cache) Renew(ctx context.Context, p providers.Provider, k auth.Key) (En
 		return e, err
 	}
 	if err := writeEntry(filepath.Join(c.Dir, fileName(key)+".json"), e); err != nil {
-		c.warnf("%v", err)
+		return Entry{}, err
 	}
 	return e, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -27,6 +28,19 @@ func TestRenewNeverServesTheOldToken(t *testing.T) {
 	}
 	if got := mustGet(t, c, p); got != p.cred(2) {
 		t.Fatalf("the failed Renew lost the cached token: %q", got.Secret)
+	}
+}
+
+// TestRenewUnwritableCache: a token that cannot be cached was not renewed
+// for later gets, so Renew reports the cache's error.
+func TestRenewUnwritableCache(t *testing.T) {
+	t.Parallel()
+	c, p, _, _ := newTest(t)
+	if err := os.WriteFile(c.Dir, []byte("not a directory"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Renew(context.Background(), p, host); err == nil || !strings.Contains(err.Error(), "token cache") {
+		t.Fatalf("Renew into a file = %v, want the cache's error", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -245,5 +246,69 @@ func TestSetupPod(t *testing.T) {
 	doctor := c.Run(t, nil, "regkey", "doctor", "--offline")
 	if doctor.ExitCode != 0 {
 		t.Errorf("doctor after setup: exit %d\n%s%s", doctor.ExitCode, doctor.Stdout, doctor.Stderr)
+	}
+}
+
+// TestSetupMigratesDockersIdentityToken: the real docker CLI logged in to a
+// token-auth registry without a helper, leaving its identity token in
+// plaintext. setup moves it (and no copy stays anywhere, the backup
+// included); docker and skopeo then get it from regkey and use the OAuth2
+// refresh_token grant; undo gives the original bytes back.
+func TestSetupMigratesDockersIdentityToken(t *testing.T) {
+	t.Parallel()
+	testenv.RequireProgram(t, "docker")
+	testenv.RequireProgram(t, "skopeo")
+	r := testenv.TokenRegistry(t)
+	ref := r.Push(t, testenv.NewImage(t, "v1"), "test/token:v1")
+	c := newClient(t, backends[0])
+	// Any auths entry stops docker from picking docker-credential-pass.
+	if err := os.WriteFile(c.DockerConfigFile(), []byte(`{"auths":{"placeholder.invalid":{}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res := dockerLogin(t, c, r.Host, r.User, r.Password); res.ExitCode != 0 {
+		t.Fatalf("docker login: exit %d\n%s%s", res.ExitCode, res.Stdout, res.Stderr)
+	}
+	original := readFile(t, c.DockerConfigFile())
+	var file struct {
+		Auths map[string]struct{ IdentityToken string }
+	}
+	if err := json.Unmarshal([]byte(original), &file); err != nil {
+		t.Fatal(err)
+	}
+	token := file.Auths[r.Host].IdentityToken
+	if token == "" {
+		t.Fatalf("docker stored no identity token in plaintext:\n%s", original)
+	}
+	if calls := c.HelperCalls(t); len(calls) != 0 {
+		t.Fatalf("regkey called before setup: %v", calls)
+	}
+
+	res := c.MustRun(t, nil, "regkey", "setup", "--docker")
+	if strings.Contains(res.Stderr, "keeps the plaintext secrets") {
+		t.Errorf("setup kept a plaintext backup:\n%s", res.Stderr)
+	}
+	assertNoPlaintext(t, c, token)
+	got, ok := helperGet(t, c, r.Host)
+	if !ok || got.Username != "<token>" || got.Secret != token {
+		t.Fatalf("keystore after setup: ok=%v username=%q (want <token> and docker's identity token)", ok, got.Username)
+	}
+
+	before := r.Token.RefreshGrants()
+	c.MustRun(t, nil, "docker", "manifest", "inspect", "--insecure", ref)
+	c.MustRun(t, nil, "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+	if gets(c.HelperCalls(t), r.Host) < 2 {
+		t.Errorf("docker and skopeo did not both ask regkey: %v", c.HelperCalls(t))
+	}
+	if r.Token.RefreshGrants() < before+2 {
+		t.Errorf("the identity token was not used by both (refresh grants %d -> %d): %+v", before, r.Token.RefreshGrants(), r.Token.Requests())
+	}
+	doctor := c.Run(t, nil, "regkey", "doctor", "--offline")
+	if strings.Contains(doctor.Stdout, "plaintext") && !strings.Contains(doctor.Stdout, "no plaintext secret") {
+		t.Errorf("doctor after setup:\n%s", doctor.Stdout)
+	}
+
+	c.MustRun(t, nil, "regkey", "setup", "--undo")
+	if got := readFile(t, c.DockerConfigFile()); got != original {
+		t.Errorf("after undo:\n%s\nwant\n%s", got, original)
 	}
 }

@@ -60,11 +60,13 @@ func NewCmdDoctor(f *Factory, runF func(context.Context, *DoctorOptions) error) 
 		Short: "Find what keeps docker, podman or regkey from getting registry credentials, and say how to fix it",
 		Long: `doctor checks, and for each problem prints the fix:
 
-  - the keystore can be opened and read (not locked, not unreachable);
+  - the keystore can be opened and a credential read from it (not locked,
+    not unreachable, not hung);
   - docker-credential-regkey is on PATH, under the name docker and podman run;
   - every credential helper named by credsStore, credHelpers or podman's
     credential-helpers is on PATH (docker fails every login otherwise);
-  - no plaintext secret is left in docker's or podman's files;
+  - no plaintext secret is left in docker's or podman's files, in the
+    backups setup kept of them, or in the legacy ~/.dockercfg;
   - docker and podman ask regkey for the registries it holds;
   - every provider serving a configured registry has credentials;
   - no cached provider token is about to expire;

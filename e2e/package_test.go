@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -359,5 +360,54 @@ func TestReleaseConfigs(t *testing.T) {
 		if got := strings.TrimSpace(pkgRun(t, "sh", filepath.Join(root, "packaging/pkgversion.sh"), in)); got != want {
 			t.Errorf("pkgversion.sh %q = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// documentedCommand finds `regkey refresh|export|kubelet-provider ...` in
+// documentation and CI files, up to a pipe, comment, backquote or closing
+// parenthesis or redirection.
+var documentedCommand = regexp.MustCompile("(?:^|[\\s\"'`(/])regkey ((?:refresh|export|kubelet-provider)\\b[^|#`)<>\\n]*)")
+
+// TestDocumentedCommands runs every refresh, export and kubelet-provider
+// command line that the READMEs, the CI snippets and the systemd unit show
+// through the built regkey's flag parser (with --help, so nothing runs):
+// a flag the docs name but regkey lacks, or a value of the wrong type,
+// fails here.
+func TestDocumentedCommands(t *testing.T) {
+	t.Parallel()
+	root, err := testenv.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"README.md", "packaging/README.md", "packaging/ci/github-actions.yml", "packaging/ci/gitlab-ci.yml", "packaging/systemd/regkey-refresh.service"}
+	vars := regexp.MustCompile(`"?\$\{\{[^}]*\}\}"?|"?\$\{?[A-Z_]+\}?"?`)
+	c := newProviderClient(t)
+	seen := map[string]bool{}
+	for _, rel := range files {
+		data, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.ReplaceAll(string(data), "\\\n", " ")
+		found := 0
+		for _, m := range documentedCommand.FindAllStringSubmatch(text, -1) {
+			line := vars.ReplaceAllString(strings.TrimSpace(m[1]), "registry.example.com")
+			args := strings.Fields(strings.ReplaceAll(line, `"`, ""))
+			found++
+			if seen[line] {
+				continue
+			}
+			seen[line] = true
+			res := c.Run(t, nil, "regkey", append(args, "--help")...)
+			if res.ExitCode != 0 {
+				t.Errorf("%s: `regkey %s`: exit %d: %s", rel, line, res.ExitCode, strings.TrimSpace(res.Stderr))
+			}
+		}
+		if found == 0 {
+			t.Errorf("%s shows no regkey refresh, export or kubelet-provider command", rel)
+		}
+	}
+	if len(seen) < 8 {
+		t.Errorf("found only %d documented commands: %v", len(seen), seen)
 	}
 }

@@ -506,3 +506,43 @@ func TestSetupBackupSecrets(t *testing.T) {
 		t.Errorf("after undo: %s", got)
 	}
 }
+
+// lockedStore is a keystore whose reads fail, as a locked keyring's do.
+type lockedStore struct{ keystore.Store }
+
+func (lockedStore) Get(context.Context, string) (auth.Credential, error) {
+	return auth.Credential{}, fmt.Errorf("the keyring is locked: %w", auth.ErrUnavailable)
+}
+
+// TestSetupUndoWithLockedKeystore: undo needs the moved secrets back from
+// the keystore; a keystore it cannot read is reported as such (not as a
+// missing login) and the file is left as setup wrote it until undo can
+// restore it exactly.
+func TestSetupUndoWithLockedKeystore(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "docker")
+	s.write(t, s.docker(), plainConfig)
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	wired := s.read(t, s.docker())
+	unlocked := s.opts.Keystore
+	s.opts.Keystore = func(ctx context.Context) (keystore.Store, keystore.Info, error) {
+		st, info, err := unlocked(ctx)
+		return lockedStore{st}, info, err
+	}
+	err := setupUndo(context.Background(), s.opts)
+	if err == nil || !strings.Contains(err.Error(), "keystore holding the secrets setup moved cannot be read: the keyring is locked") {
+		t.Fatalf("undo with a locked keystore: %v", err)
+	}
+	if got := s.read(t, s.docker()); got != wired {
+		t.Errorf("config.json changed by a failed undo:\n%s", got)
+	}
+	s.opts.Keystore = unlocked
+	if err := setupUndo(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.read(t, s.docker()); got != plainConfig {
+		t.Errorf("after undo: %s", got)
+	}
+}

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/keystore"
 )
 
 // setupUndo puts back every file setup changed, as recorded in the journal.
@@ -26,15 +28,31 @@ func setupUndo(ctx context.Context, opts *SetupOptions) error {
 		fmt.Fprintln(opts.IO.Out, "regkey setup has changed no file (or it was undone already): nothing to undo.")
 		return nil
 	}
+	// The keystore is opened once, when a backup needs a secret back; an
+	// error other than "not found" is kept, so that a locked or unreadable
+	// keystore is reported as such, not as a missing login.
+	var store keystore.Store
+	var storeErr error
+	opened := false
 	j.Credentials = func(key string) (auth.Credential, bool) {
-		store, _, err := opts.Keystore(ctx)
-		if err != nil {
+		if !opened {
+			opened = true
+			store, _, storeErr = opts.Keystore(ctx)
+		}
+		if store == nil {
 			return auth.Credential{}, false
 		}
 		c, err := store.Get(ctx, key)
+		if err != nil && !errors.Is(err, auth.ErrNotFound) {
+			storeErr = err
+		}
 		return c, err == nil
 	}
 	res, err := j.Undo(opts.Force, opts.DryRun)
+	if err != nil && storeErr != nil {
+		err = withHint(fmt.Errorf("the keystore holding the secrets setup moved cannot be read: %w", storeErr),
+			"fix the keystore (`regkey doctor` says how), then run `regkey setup --undo` again; the files listed above as restored needed no secret")
+	}
 	out := opts.IO.Out
 	skipped := 0
 	for _, r := range res {

@@ -26,13 +26,21 @@ all: build
 build:
 	CGO_ENABLED=$(CGO_ENABLED) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/regkey ./cmd/regkey
 
+# install wires docker and podman (regkey setup) only when PATH finds the
+# helper just installed: docker and podman run docker-credential-regkey
+# through PATH, so wiring them to a helper they cannot find (or to another
+# copy earlier on PATH) would break their logins.
 install: build
 	install -d -m 0755 $(DESTDIR)$(BINDIR)
 	install -m 0755 bin/regkey $(DESTDIR)$(BINDIR)/regkey
 	ln -sf regkey $(DESTDIR)$(BINDIR)/docker-credential-regkey
-	@case ":$$PATH:" in *":$(BINDIR):"*) ;; *) \
-	  echo "NOTE: $(BINDIR) is not on your PATH; docker finds docker-credential-regkey only through PATH." >&2 ;; esac
 ifeq ($(DESTDIR),)
+	@found=$$(command -v docker-credential-regkey || true); \
+	if [ -z "$$found" ] || ! [ "$$found" -ef "$(BINDIR)/docker-credential-regkey" ]; then \
+	  echo "regkey: installed into $(BINDIR), but PATH finds $${found:-no docker-credential-regkey}; docker and podman were NOT wired, since they could not run the new helper" >&2; \
+	  echo "hint: put $(BINDIR) first on PATH (for example in ~/.profile) and run regkey setup, or install with PREFIX=/usr/local" >&2; \
+	  exit 1; \
+	fi
 	$(BINDIR)/regkey setup
 endif
 

@@ -41,6 +41,7 @@ func TestMakeInstall(t *testing.T) {
 	t.Run("FreshMachine", func(t *testing.T) { installOnAFreshMachine(t, root) })
 	t.Run("PlaintextLogins", func(t *testing.T) { installWithPlaintextLogins(t, root) })
 	t.Run("KeystoreUnavailable", func(t *testing.T) { installWithUnavailableKeystore(t, root) })
+	t.Run("NotOnPath", func(t *testing.T) { installNotOnPath(t, root) })
 }
 
 // installClient is a client environment with no regkey, whose PATH starts
@@ -161,6 +162,30 @@ func installWithUnavailableKeystore(t *testing.T, root string) {
 	}
 	if !strings.Contains(res.Stderr, "nothing was changed") {
 		t.Errorf("make install does not say that nothing was changed:\n%s", res.Stderr)
+	}
+	if after := readFile(t, c.DockerConfigFile()); after != before {
+		t.Errorf("config.json changed:\nbefore %s\nafter %s", before, after)
+	}
+}
+
+// installNotOnPath: when PREFIX/bin is not on PATH, docker could not run
+// the helper, so make install installs the binaries but wires nothing,
+// fails and says what to do; config.json keeps its plaintext logins.
+func installNotOnPath(t *testing.T, root string) {
+	r := testenv.BasicRegistry(t)
+	c, install := installClient(t, root)
+	c.UseFileKeystore(t)
+	prefix := filepath.Join(c.Dir, "prefix")
+	c.Setenv("PATH", strings.TrimPrefix(c.Getenv("PATH"), filepath.Join(prefix, "bin")+string(os.PathListSeparator)))
+	c.WriteDockerConfig(t, plaintextConfig(r))
+	before := readFile(t, c.DockerConfigFile())
+
+	res := c.Run(t, nil, "make", install...)
+	if res.ExitCode == 0 || !strings.Contains(res.Stderr, "NOT wired") || !strings.Contains(res.Stderr, filepath.Join(prefix, "bin")+" first on PATH") {
+		t.Errorf("make install with PREFIX/bin off PATH: exit %d\n%s%s", res.ExitCode, res.Stdout, res.Stderr)
+	}
+	if _, err := os.Stat(filepath.Join(prefix, "bin", "docker-credential-regkey")); err != nil {
+		t.Errorf("helper not installed: %v", err)
 	}
 	if after := readFile(t, c.DockerConfigFile()); after != before {
 		t.Errorf("config.json changed:\nbefore %s\nafter %s", before, after)

@@ -3,7 +3,10 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/regkey/regkey/auth"
 )
@@ -107,4 +110,43 @@ func FuzzLegacyDockercfg(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzParseSettings feeds arbitrary bytes to regkey's settings reader: it
+// must never panic, and what it accepts must say the same once written
+// back.
+func FuzzParseSettings(f *testing.F) {
+	f.Add([]byte("keystore: file\nregistries:\n  - match: \"*.example.com\"\n    provider: ecr\n    aws_profile: prod\n"))
+	f.Add([]byte("registries: [{match: ghcr.io, provider: ghcr, token_source: gh}]"))
+	f.Add([]byte("a: &a [*a]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("f", data)
+		if err != nil {
+			return
+		}
+		out, err := yaml.Marshal(s)
+		if err != nil {
+			t.Fatalf("marshal %+v: %v", s, err)
+		}
+		back, err := Parse("f", out)
+		if err != nil {
+			t.Fatalf("written back, %q does not parse: %v", out, err)
+		}
+		if !reflect.DeepEqual(normalise(s), normalise(back)) {
+			t.Fatalf("round trip: %+v != %+v", s, back)
+		}
+	})
+}
+
+// normalise maps empty option maps to nil for comparison.
+func normalise(f File) File {
+	for i := range f.Registries {
+		if len(f.Registries[i].Options) == 0 {
+			f.Registries[i].Options = nil
+		}
+	}
+	if len(f.Registries) == 0 {
+		f.Registries = nil
+	}
+	return f
 }

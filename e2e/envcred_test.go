@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -106,5 +108,35 @@ func TestEnvCredMalformed(t *testing.T) {
 	c.Setenv(name, "u:p")
 	if got, ok := helperGet(t, c, "registry-example.test:5000"); ok {
 		t.Errorf("look-alike host got a credential: %+v", got)
+	}
+}
+
+// TestNeverCachedProvidersLeaveTheCacheAlone: env, GitLab and GHCR
+// credentials are read on every get and never cached, so a cache
+// directory that cannot be made (a read-only home in a CI container) costs
+// them nothing: no warning, no file.
+func TestNeverCachedProvidersLeaveTheCacheAlone(t *testing.T) {
+	t.Parallel()
+	c := newProviderClient(t)
+	notADir := filepath.Join(c.Dir, "cache-is-a-file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.Setenv("XDG_CACHE_HOME", notADir)
+	c.Setenv(envcred.AuthVar("registry.example.test"), "ci:e2e-env-secret")
+	c.Setenv("CI_REGISTRY", "registry.gitlab.example.test")
+	c.Setenv("CI_JOB_TOKEN", "e2e-job-token")
+	c.Setenv("GITHUB_TOKEN", "e2e-github-token")
+	for key, want := range map[string]string{
+		"registry.example.test": "e2e-env-secret", "registry.gitlab.example.test": "e2e-job-token", "ghcr.io": "e2e-github-token",
+	} {
+		res := c.Run(t, []byte(key), testenv.HelperName, "get")
+		var got cred
+		if res.ExitCode != 0 || json.Unmarshal([]byte(res.Stdout), &got) != nil || got.Secret != want {
+			t.Errorf("get %s: exit %d, stdout %q; want %q", key, res.ExitCode, res.Stdout, want)
+		}
+		if res.Stderr != "" {
+			t.Errorf("get %s wrote to stderr: %q", key, res.Stderr)
+		}
 	}
 }

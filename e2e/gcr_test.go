@@ -144,8 +144,29 @@ func TestGCR(t *testing.T) {
 		// at a dead loopback port: ADC finds nothing.
 		c := newProviderClient(t)
 		routeToGCR(t, c, nil, r.Host, false)
-		if got, ok := helperGet(t, c, r.Host); ok {
-			t.Errorf("get %s with no Google credentials = %+v, want not found", r.Host, got)
+		res, d := timedGet(t, c, r.Host)
+		assertQuickNotFound(t, res, d, "gcr")
+		if !strings.Contains(res.Stderr, "GOOGLE_APPLICATION_CREDENTIALS") {
+			t.Errorf("stderr %q: want a hint saying what to set", res.Stderr)
+		}
+	})
+
+	t.Run("one token for every Google host", func(t *testing.T) {
+		t.Parallel()
+		// Built-in detection: gcr.io, Artifact Registry and a
+		// regional endpoint (and a host a rule routes to gcr) share the
+		// identity's one access token.
+		f := newFakeGoogleOAuth(t, access)
+		c := newProviderClient(t)
+		routeToGCR(t, c, f, r.Host, true) // and the rule's host too
+		for _, host := range []string{"gcr.io", "https://EU.GCR.IO/v2/", "europe-west1-docker.pkg.dev/proj/repo",
+			"docker.us-central1.rep.pkg.dev", "us-docker.pkg.dev:443", r.Host} {
+			if got, ok := helperGet(t, c, host); !ok || got.Username != googleUser || got.Secret != access {
+				t.Fatalf("get %s = %q, %v; want oauth2accesstoken and the fake's token", host, got.Username, ok)
+			}
+		}
+		if n := f.callCount(); n != 1 {
+			t.Errorf("token endpoint called %d times for six Google hosts, want 1", n)
 		}
 	})
 }

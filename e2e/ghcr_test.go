@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/regkey/regkey/internal/testenv"
@@ -72,8 +73,10 @@ func TestGHCR(t *testing.T) {
 		t.Parallel()
 		c := newProviderClient(t)
 		routeToGHCR(t, c, r.Host, "    token_source: env\n")
-		if got, ok := helperGet(t, c, r.Host); ok {
-			t.Errorf("get %s with no token = %+v, want not found", r.Host, got)
+		res, d := timedGet(t, c, r.Host)
+		assertQuickNotFound(t, res, d, "ghcr")
+		if !strings.Contains(res.Stderr, "GITHUB_TOKEN") {
+			t.Errorf("stderr %q: want a hint saying what to set", res.Stderr)
 		}
 	})
 }

@@ -204,9 +204,24 @@ func (d *doctor) helperOnPath() {
 }
 
 func (d *doctor) files() {
-	for _, err := range append([]error{d.inv.dockerErr, d.inv.rcErr, d.inv.settingsErr, d.inv.routerErr, d.inv.legacyErr}, d.inv.podErrs...) {
-		if err != nil {
-			d.add("files", sevFail, "fix the file by hand (docker silently ignores a config.json it cannot parse, and overwrites it on the next login)", "%s", oneLineErr(err))
+	const authFix = "fix the file by hand (docker ignores a config.json it cannot parse and overwrites it on the next login; podman refuses it)"
+	type problem struct {
+		err error
+		fix string
+	}
+	problems := []problem{
+		{d.inv.dockerErr, authFix},
+		{d.inv.rcErr, "fix that registries.conf by hand: podman, skopeo and buildah refuse it too"},
+		{d.inv.settingsErr, "fix regkey's settings file " + d.opts.Deps.Paths.ConfigFile + " (see the README's Config file section)"},
+		{d.inv.routerErr, "fix the rule in " + d.opts.Deps.Paths.ConfigFile},
+		{d.inv.legacyErr, "fix or remove the legacy file by hand (podman, skopeo and buildah still read it)"},
+	}
+	for _, err := range d.inv.podErrs {
+		problems = append(problems, problem{err, authFix})
+	}
+	for _, p := range problems {
+		if p.err != nil {
+			d.add("files", sevFail, p.fix, "%s", oneLineErr(p.err))
 		}
 	}
 }

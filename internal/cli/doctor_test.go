@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/keystore"
 	"github.com/regkey/regkey/providers"
 )
@@ -109,6 +110,22 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 			name: "provider without credentials",
 			prov: &fakeProvider{name: "fake", err: fmt.Errorf("no AWS profile: %w", providers.ErrNoCredentials)},
 			want: "FAIL providers r.fake.example: the fake provider has no credentials: no AWS profile",
+		},
+		{
+			name: "settings file malformed",
+			prepare: func(_ *testing.T, d *inventoryDeps, _ string) {
+				d.Settings = func() (config.File, error) {
+					return config.File{}, fmt.Errorf("parsing settings %s: yaml: line 2: did not find expected key", d.Paths.ConfigFile)
+				}
+			},
+			want: "FAIL files parsing settings %HOME%/.config/regkey/config.yaml: yaml: line 2",
+		},
+		{
+			name: "podman's auth file malformed",
+			prepare: func(t *testing.T, _ *inventoryDeps, home string) {
+				writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":[]}`)
+			},
+			want: "FAIL files parsing %HOME%/.config/containers/auth.json: line 1, column 16: credHelpers is an array, want an object",
 		},
 		{
 			name:    "token expiring soon",

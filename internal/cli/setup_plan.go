@@ -65,11 +65,22 @@ func planSetup(ctx context.Context, opts *SetupOptions, sel clientSel) (*setupPl
 		docker = f
 	}
 	if sel.podman {
+		// A podman file may be docker's own (REGISTRY_AUTH_FILE pointing at
+		// config.json, or a symlink): it is read and edited once, as
+		// docker's, whose credHelpers keys include podman's.
+		seen := map[string]bool{}
+		if docker != nil {
+			seen[docker.Target] = true
+		}
 		for _, path := range pod.OwnFiles() {
 			f, err := config.ReadAuthFile(path)
 			if err != nil {
 				return nil, malformedHint(err)
 			}
+			if seen[f.Target] {
+				continue
+			}
+			seen[f.Target] = true
 			podFiles = append(podFiles, f)
 		}
 	}

@@ -546,3 +546,49 @@ func TestSetupUndoWithLockedKeystore(t *testing.T) {
 		t.Errorf("after undo: %s", got)
 	}
 }
+
+// TestSetupPodmanFileIsDockersFile: REGISTRY_AUTH_FILE names docker's
+// config.json (or podman's file is a symlink to it): the file is edited
+// once, as docker's, and the first run succeeds (it used to edit the file
+// twice and fail as if docker had written it meanwhile).
+func TestSetupPodmanFileIsDockersFile(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"REGISTRY_AUTH_FILE", "symlink"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			s := newSetupEnv(t, "docker", "podman")
+			s.write(t, s.docker(), plainConfig)
+			if how == "REGISTRY_AUTH_FILE" {
+				s.opts.Env["REGISTRY_AUTH_FILE"] = s.docker()
+			} else {
+				persistent := filepath.Join(s.home, ".config", "containers", "auth.json")
+				if err := os.MkdirAll(filepath.Dir(persistent), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(s.docker(), persistent); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := setupRun(context.Background(), s.opts); err != nil {
+				t.Fatalf("%v\n%s", err, s.errOut)
+			}
+			want := `{"auths":{"127.0.0.1:5000":{},"t.example":{}},"credsStore":"regkey","credHelpers":{"127.0.0.1:5000":"regkey","t.example":"regkey"}}`
+			if got := s.read(t, s.docker()); got != want {
+				t.Errorf("config.json =\n%s\nwant\n%s", got, want)
+			}
+			s.out.Reset()
+			if err := setupRun(context.Background(), s.opts); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(s.out.String(), "nothing to change") {
+				t.Errorf("second run:\n%s", s.out)
+			}
+			if err := setupUndo(context.Background(), s.opts); err != nil {
+				t.Fatal(err)
+			}
+			if got := s.read(t, s.docker()); got != plainConfig {
+				t.Errorf("after undo: %s", got)
+			}
+		})
+	}
+}

@@ -129,13 +129,13 @@ func readIfExists(path string) (*config.AuthFile, error) {
 	return f, nil
 }
 
-// files returns every auth file that was read.
+// files returns every auth file that was read, each once.
 func (inv *inventory) files() []*config.AuthFile {
 	var out []*config.AuthFile
-	seen := map[*config.AuthFile]bool{}
+	seen := map[string]bool{} // by target: a podman file may be docker's
 	for _, f := range append([]*config.AuthFile{inv.docker}, inv.podFiles...) {
-		if f != nil && !seen[f] {
-			seen[f] = true
+		if f != nil && !seen[f.Target] {
+			seen[f.Target] = true
 			out = append(out, f)
 		}
 	}

@@ -21,7 +21,7 @@ import (
 // cmdTestIO returns streams over stdin with captured stdout and stderr.
 func cmdTestIO(stdin string, tty bool) (IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	var out, errOut bytes.Buffer
-	return IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, InTTY: tty, OutTTY: tty}, &out, &errOut
+	return IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, InTTY: tty, OutTTY: tty, ErrTTY: tty}, &out, &errOut
 }
 
 // memKeystore returns a Keystore func over a memory store holding creds.

@@ -26,9 +26,10 @@ type IOStreams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
-	// IsTerminal reports whether In and Out are a terminal (prompts, colours,
-	// refusing to print secrets).
-	InTTY, OutTTY bool
+	// InTTY, OutTTY and ErrTTY report whether each stream is a terminal:
+	// prompts need InTTY, secrets are refused on an OutTTY, progress is
+	// shown on an ErrTTY.
+	InTTY, OutTTY, ErrTTY bool
 }
 
 // Main runs regkey with the process's arguments, environment and streams and
@@ -36,7 +37,7 @@ type IOStreams struct {
 func Main() int {
 	tuneHelperGC(os.Args)
 	ios := IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-		InTTY: isTerminal(os.Stdin), OutTTY: isTerminal(os.Stdout)}
+		InTTY: isTerminal(os.Stdin), OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr)}
 	return Run(context.Background(), os.Args, ios, config.EnvFromList(os.Environ()))
 }
 

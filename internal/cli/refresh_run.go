@@ -187,7 +187,7 @@ func (g *refreshGroup) fanOut(res refreshResult) []refreshResult {
 
 // progress reports a finished group on stderr when a person is watching.
 func (r *refresher) progress(total int, res []refreshResult) {
-	if !r.opts.IO.OutTTY || r.opts.JSON || len(res) == 0 {
+	if !r.opts.IO.ErrTTY || r.opts.JSON || len(res) == 0 {
 		return
 	}
 	r.mu.Lock()

@@ -270,7 +270,7 @@ func Test_refreshRunBounds(t *testing.T) {
 		opts.Hosts = append(opts.Hosts, fmt.Sprintf("r%d.fake.test", i))
 	}
 	opts.Jobs = 2
-	opts.IO.OutTTY = true // progress on stderr
+	opts.IO.ErrTTY = true // progress on stderr
 	if err := refreshRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,19 @@ func TestGHCR(t *testing.T) {
 		}
 	})
 
+	t.Run("stored token", func(t *testing.T) {
+		t.Parallel()
+		// No GH_TOKEN, GITHUB_TOKEN or gh login: a token stored with
+		// docker login or regkey login answers.
+		c := newProviderClient(t)
+		useCredHelper(t, c, r.Host)
+		routeToGHCR(t, c, r.Host, "")
+		helperStore(t, c, r.Host, r.User, r.Password)
+		if d, res := skopeoInspect(t, c, ref); d != img.Digest {
+			t.Fatalf("skopeo inspect: digest %q, want %s\nstderr: %s", d, img.Digest, res.Stderr)
+		}
+	})
+
 	t.Run("no token", func(t *testing.T) {
 		t.Parallel()
 		c := newProviderClient(t)

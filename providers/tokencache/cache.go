@@ -102,14 +102,20 @@ func (c *Cache) Refresh(ctx context.Context, p providers.Provider, k auth.Key) (
 func (c *Cache) refresh(ctx context.Context, p providers.Provider, k auth.Key, key, path string, force bool) (auth.Credential, time.Time, error) {
 	if err := ensureDir(c.Dir); err != nil {
 		c.warnf("%v; not caching", err)
-		t, err := p.Get(ctx, k)
-		return t.Credential, t.Expires, err
+		return c.uncached(ctx, p, k, key, path)
 	}
 	lockPath := filepath.Join(c.Dir, fileName(key)+".lock")
 	lock := flock.New(lockPath, flock.SetPermissions(0o600))
-	lctx, cancel := context.WithTimeout(ctx, lockWait)
 	ok, err := lock.TryLock()
-	if err == nil && !ok && !force {
+	if err != nil {
+		// The lock file cannot be made (a read-only file system, a
+		// directory that is not ours): go on without the cache, as when
+		// there is no cache directory, rather than fail every get.
+		c.warnf("token cache: %v; not caching", err)
+		return c.uncached(ctx, p, k, key, path)
+	}
+	lctx, cancel := context.WithTimeout(ctx, lockWait)
+	if !ok && !force {
 		// Another process is refreshing this key: serve what it writes.
 		if e, fresh := c.waitForHolder(lctx, lockPath, path, key); fresh {
 			cancel()
@@ -117,7 +123,7 @@ func (c *Cache) refresh(ctx context.Context, p providers.Provider, k auth.Key, k
 			return e.Credential(), e.Expires, nil
 		}
 	}
-	if err == nil && !ok {
+	if !ok {
 		ok, err = lock.TryLockContext(lctx, lockRetry)
 	}
 	cancel()
@@ -148,8 +154,7 @@ func (c *Cache) refresh(ctx context.Context, p providers.Provider, k auth.Key, k
 	t, gerr := p.Get(ctx, k)
 	if gerr != nil {
 		if err == nil && old.Usable(c.now()) {
-			c.warnf("refreshing the %s token for %s failed, using the cached one (expires %s): %v",
-				p.Name(), k.Host, old.Expires.Format(time.RFC3339), gerr)
+			c.warnStale(p, k, old, gerr)
 			return old.Credential(), old.Expires, nil
 		}
 		return auth.Credential{}, time.Time{}, gerr
@@ -165,6 +170,27 @@ func (c *Cache) refresh(ctx context.Context, p providers.Provider, k auth.Key, k
 		c.warnf("%v", err)
 	}
 	return t.Credential, t.Expires, nil
+}
+
+// uncached asks p without the lock and stores nothing, for a cache that
+// cannot be written. An entry already on disk that is still usable is
+// served, with a warning, when p fails.
+func (c *Cache) uncached(ctx context.Context, p providers.Provider, k auth.Key, key, path string) (auth.Credential, time.Time, error) {
+	t, err := p.Get(ctx, k)
+	if err != nil {
+		if old, rerr := readEntry(path, key); rerr == nil && old.Usable(c.now()) {
+			c.warnStale(p, k, old, err)
+			return old.Credential(), old.Expires, nil
+		}
+		return auth.Credential{}, time.Time{}, err
+	}
+	return t.Credential, t.Expires, nil
+}
+
+// warnStale says that a refresh failed and the old token is served.
+func (c *Cache) warnStale(p providers.Provider, k auth.Key, old Entry, err error) {
+	c.warnf("refreshing the %s token for %s failed, using the cached one (expires %s): %v",
+		p.Name(), k.Host, old.Expires.Format(time.RFC3339), err)
 }
 
 // Lookup returns the cached entry for k without asking p for anything but

@@ -302,3 +302,35 @@ func TestConcurrentGoroutinesOneRequest(t *testing.T) {
 		t.Fatalf("provider called %d times, want 1", p.count())
 	}
 }
+
+// TestUnlockableCacheAsksTheProvider: when the key's lock file cannot be
+// made (a read-only file system; here a directory in its place), a get
+// still asks the provider, with one warning, instead of failing; a usable
+// entry on disk is served when the provider then fails.
+func TestUnlockableCacheAsksTheProvider(t *testing.T) {
+	t.Parallel()
+	c, p, clock, warn := newTest(t)
+	mustGet(t, c, p) // entry 1 on disk
+	lock := filepath.Join(c.Dir, fileName(p.key)+".lock")
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(lock, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(7 * time.Hour) // past half-life
+	if got := mustGet(t, c, p); got != p.cred(2) {
+		t.Fatalf("got %q, want a new token from the provider", got.Secret)
+	}
+	if w := warn.String(); strings.Count(w, "\n") != 1 || !strings.Contains(w, "not caching") {
+		t.Errorf("warning = %q, want one line saying the cache is not used", w)
+	}
+	warn.Reset()
+	p.setErr(errors.New("ecr: GetAuthorizationToken: ThrottlingException"))
+	if got := mustGet(t, c, p); got != p.cred(1) {
+		t.Fatalf("got %q, want the usable entry on disk", got.Secret)
+	}
+	if w := warn.String(); !strings.Contains(w, "using the cached one") {
+		t.Errorf("warning = %q, want the fallback named", w)
+	}
+}

@@ -46,7 +46,7 @@ var _ Source = (*Dynamic)(nil)
 func (d *Dynamic) Get(ctx context.Context, k auth.Key) (auth.Credential, bool, error) {
 	route, err := d.Router.Route(k)
 	if err != nil {
-		return auth.Credential{}, true, err
+		return auth.Credential{}, true, fmt.Errorf("%s: %w", k.Host, err)
 	}
 	if route.Static() {
 		return auth.Credential{}, false, nil

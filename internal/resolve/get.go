@@ -53,7 +53,7 @@ func (r *Resolver) Get(ctx context.Context, serverURL string) (auth.Credential, 
 	switch {
 	case err == nil:
 		if ownerErr != nil {
-			r.warnf("%s: %v; using the credential stored in the keystore", k.Raw, ownerErr)
+			r.warnf("%v; using the credential stored in the keystore", ownerErr)
 		}
 		return c, nil
 	case ownerErr != nil:
@@ -61,7 +61,7 @@ func (r *Resolver) Get(ctx context.Context, serverURL string) (auth.Credential, 
 	default:
 		if noCreds != nil && errors.Is(err, auth.ErrNotFound) {
 			// One line, so a 401 on a private image explains itself.
-			r.warnf("%s: %v", k.Raw, noCreds)
+			r.warnf("%v", noCreds)
 		}
 		return auth.Credential{}, err
 	}

@@ -197,7 +197,7 @@ func TestGetKeystoreFailure(t *testing.T) {
 func TestGetDynamic(t *testing.T) {
 	t.Parallel()
 	ecr := "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
-	tokenErr := errors.New("ecr: GetAuthorizationToken: 403 AccessDenied")
+	tokenErr := errors.New("ecr " + ecr + ": GetAuthorizationToken: 403 AccessDenied")
 	tests := []struct {
 		name       string
 		answer     sourceAnswer
@@ -215,12 +215,12 @@ func TestGetDynamic(t *testing.T) {
 			answer: sourceAnswer{err: fmt.Errorf("ecr: %w: set AWS_PROFILE", providers.ErrNoCredentials)},
 			stored: []string{"https://" + ecr, "me", "stored"}, key: ecr, want: "stored"},
 		{name: "owner without identity, nothing stored: not found",
-			answer: sourceAnswer{err: fmt.Errorf("ecr: %w", providers.ErrNoCredentials)},
+			answer: sourceAnswer{err: fmt.Errorf("ecr %s: %w", ecr, providers.ErrNoCredentials)},
 			key:    ecr, wantErr: auth.ErrNotFound,
-			wantStderr: "regkey: warning: " + ecr + ": ecr: no credentials available\n"},
+			wantStderr: "regkey: warning: ecr " + ecr + ": no credentials available\n"},
 		{name: "broken owner, stored credential used with a warning", answer: sourceAnswer{err: tokenErr},
 			stored: []string{ecr, "me", "stored"}, key: ecr, want: "stored",
-			wantStderr: "regkey: warning: " + ecr + ": ecr: GetAuthorizationToken: 403 AccessDenied; using the credential stored in the keystore\n"},
+			wantStderr: "regkey: warning: ecr " + ecr + ": GetAuthorizationToken: 403 AccessDenied; using the credential stored in the keystore\n"},
 		{name: "broken owner, nothing stored: the owner's error", answer: sourceAnswer{err: tokenErr},
 			key: ecr, wantErr: tokenErr},
 		{name: "not owned: keystore", stored: []string{"ghcr.io", "u", "gh"}, key: "ghcr.io", want: "gh"},

@@ -33,6 +33,8 @@ import (
 // providers.ErrNoCredentials means the owner has no identity to use, and
 // the keystore is asked instead; any other error means the owner is broken,
 // and it is reported unless the keystore holds a credential for the key.
+// Errors name the registry (providers prefix theirs with "<provider> <host>:"),
+// so the resolver prints them as they are.
 type Source interface {
 	Get(ctx context.Context, k auth.Key) (cred auth.Credential, owned bool, err error)
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/spf13/cobra"
-
 	"github.com/regkey/regkey/auth"
 )
 
@@ -28,17 +26,6 @@ func (e *usageError) Unwrap() error { return e.err }
 
 func usageErrorf(format string, a ...any) error {
 	return &usageError{fmt.Errorf(format, a...)}
-}
-
-// usageArgs makes the error of a cobra positional-argument check a usage
-// error, so that `regkey list extra` exits 2 like an unknown flag does.
-func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := check(cmd, args); err != nil {
-			return &usageError{err}
-		}
-		return nil
-	}
 }
 
 // PartialError reports that a command over several registries failed for

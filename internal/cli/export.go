@@ -88,6 +88,9 @@ docker and buildkit use but the kubelet ignores.`,
 			if err := checkHostArgs(args); err != nil {
 				return err
 			}
+			if opts.Format == "" {
+				return usageErrorf("--format is required: %s", strings.Join(export.Formats, ", "))
+			}
 			if !slices.Contains(export.Formats, opts.Format) {
 				return usageErrorf("--format %q: want %s", opts.Format, strings.Join(export.Formats, ", "))
 			}
@@ -105,12 +108,11 @@ docker and buildkit use but the kubelet ignores.`,
 			return exportRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "", "output format: "+strings.Join(export.Formats, ", "))
+	cmd.Flags().StringVar(&opts.Format, "format", "", "output format (required): "+strings.Join(export.Formats, ", "))
 	cmd.Flags().StringVar(&opts.Name, "name", DefaultSecretName, "the Secret's `NAME` (k8s-secret)")
 	cmd.Flags().StringVar(&opts.Namespace, "namespace", "", "the Secret's `NAMESPACE` (k8s-secret; none by default)")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write to `FILE` (0600, atomic) instead of stdout")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "print secrets even when stdout is a terminal")
-	_ = cmd.MarkFlagRequired("format")
 	return cmd
 }
 

@@ -82,7 +82,7 @@ client.cert/client.key client certificates).`,
 		Example: `  echo "$TOKEN" | regkey login ghcr.io -u octocat --password-stdin
   regkey login registry.example.com:5000
   regkey login -u alice localhost:5000 --password-stdin < password.txt`,
-		Args: usageArgs(cobra.MaximumNArgs(1)),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Server = args[0]

@@ -40,7 +40,7 @@ It prints each entry removed. Having nothing to remove is not an error, as
 with docker logout.`,
 		Example: `  regkey logout ghcr.io
   regkey logout localhost:5000`,
-		Args: usageArgs(cobra.MaximumNArgs(1)),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Server = args[0]

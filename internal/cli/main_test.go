@@ -54,6 +54,11 @@ func TestUsageExitCodes(t *testing.T) {
 		{"regkey", "login", "a.example", "b.example"},
 		{"regkey", "logout", "a.example", "b.example"},
 		{"regkey", "login", "--password-stdin", "a.example"},
+		{"regkey", "frob"},
+		{"regkey", "version", "extra"},
+		{"regkey", "status", "extra"},
+		{"regkey", "export"},
+		{"regkey", "export", "--format", "yaml"},
 	} {
 		code, out, errOut := runRegkey(env, "", argv[0], argv[1:]...)
 		if code != ExitUsage || out != "" || !strings.HasPrefix(errOut, "regkey: ") {

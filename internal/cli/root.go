@@ -33,6 +33,16 @@ docker credential helper; as regkey it manages logins and explains them.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &usageError{err}
 	})
+	// A root with its own Args and RunE lets cobra hand "regkey frob" to
+	// the validator below (and so to exit code 2) instead of returning an
+	// untyped "unknown command" error.
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
+		}
+		return nil
+	}
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.AddCommand(
 		NewCmdSetup(f, nil),
 		NewCmdLogin(f, nil),
@@ -46,7 +56,26 @@ docker credential helper; as regkey it manages logins and explains them.`,
 		newHelperCmd(f),
 		newVersionCmd(f),
 	)
+	for _, c := range root.Commands() {
+		usageArgs(c)
+	}
 	return root
+}
+
+// usageArgs makes the positional-argument checks of c and its subcommands
+// return usage errors, so that wrong arguments exit 2 like wrong flags.
+func usageArgs(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return &usageError{err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
 }
 
 func newVersionCmd(f *Factory) *cobra.Command {

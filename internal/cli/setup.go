@@ -105,9 +105,7 @@ By default setup wires what is installed or configured; --docker and
 			if opts.Undo && (opts.TakeOver || opts.RegistriesConf || opts.Docker || opts.Podman) {
 				return usageErrorf("--undo takes no other flag than --dry-run and --force")
 			}
-			if opts.Force && !opts.Undo {
-				return usageErrorf("--force goes with --undo")
-			}
+
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -124,8 +122,20 @@ By default setup wires what is installed or configured; --docker and
 	fl.BoolVar(&opts.Podman, "podman", false, "wire podman, skopeo and buildah (by default: whatever is installed or configured)")
 	fl.BoolVar(&opts.RegistriesConf, "registries-conf", false, "also put regkey first in podman's credential-helpers, for every registry")
 	fl.BoolVar(&opts.Undo, "undo", false, "restore every file setup changed as it was before the first setup")
-	fl.BoolVar(&opts.Force, "force", false, "with --undo: restore files changed since setup too")
+	fl.BoolVar(&opts.Force, "force", false, "wire even when PATH does not find docker-credential-regkey; with --undo: restore files changed since setup too")
 	return cmd
+}
+
+// helperOnPath refuses to wire docker and podman to a helper they cannot
+// run: they find docker-credential-regkey through PATH, and a credsStore
+// naming a missing helper fails every docker login (and setup will have
+// moved the plaintext logins out of the file).
+func helperOnPath(opts *SetupOptions) error {
+	if _, err := opts.LookPath(HelperPrefix + HelperName); err != nil {
+		return withHint(fmt.Errorf("PATH does not find %s%s, so docker and podman could not run it; nothing was changed", HelperPrefix, HelperName),
+			"install it on PATH (make install, or ln -s $(command -v regkey) ~/.local/bin/docker-credential-regkey) and run regkey setup again; --force wires anyway")
+	}
+	return nil
 }
 
 // journalPath is where setup records the files it changed.
@@ -141,6 +151,11 @@ func setupRun(ctx context.Context, opts *SetupOptions) error {
 		fmt.Fprintln(opts.IO.Out, "Neither docker nor podman, skopeo or buildah is installed or configured: nothing to wire.")
 		fmt.Fprintln(opts.IO.Out, "Run `regkey setup --docker` or `regkey setup --podman` to wire them anyway.")
 		return nil
+	}
+	if !opts.DryRun && !opts.Force {
+		if err := helperOnPath(opts); err != nil {
+			return err
+		}
 	}
 	if !opts.DryRun {
 		unlock, err := config.Lock(ctx, lockPath(opts.Paths))

@@ -29,6 +29,7 @@ type setupEnv struct {
 
 func newSetupEnv(t *testing.T, installed ...string) *setupEnv {
 	t.Helper()
+	installed = append(installed, HelperPrefix+HelperName) // regkey itself is on PATH
 	home := t.TempDir()
 	env := config.Env{"HOME": home, "XDG_RUNTIME_DIR": filepath.Join(home, "run"), "PATH": "/nonexistent"}
 	s := &setupEnv{store: keystore.NewMemory(), out: &bytes.Buffer{}, errOut: &bytes.Buffer{}, home: home}
@@ -87,7 +88,6 @@ func TestNewCmdSetupFlags(t *testing.T) {
 		{args: []string{"--podman", "--registries-conf"}, want: SetupOptions{Podman: true, RegistriesConf: true}},
 		{args: []string{"--undo", "--force"}, want: SetupOptions{Undo: true, Force: true}},
 		{args: []string{"--undo", "--docker"}, wantErr: "--undo takes no other flag"},
-		{args: []string{"--force"}, wantErr: "--force goes with --undo"},
 		{args: []string{"extra"}, wantErr: "unknown command"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -590,5 +590,37 @@ func TestSetupPodmanFileIsDockersFile(t *testing.T) {
 				t.Errorf("after undo: %s", got)
 			}
 		})
+	}
+}
+
+// TestSetupRefusesHelperOffPath: wiring docker to a helper PATH cannot find
+// would fail every docker login after the plaintext logins moved out.
+func TestSetupRefusesHelperOffPath(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "docker")
+	s.opts.LookPath = func(name string) (string, error) {
+		if name == "docker" {
+			return "/usr/bin/docker", nil
+		}
+		return "", fs.ErrNotExist
+	}
+	const original = `{"auths":{"r.example":{"auth":"dTpw"}}}`
+	s.write(t, s.docker(), original)
+	err := setupRun(context.Background(), s.opts)
+	if err == nil || !strings.Contains(err.Error(), "PATH does not find docker-credential-regkey") {
+		t.Fatalf("setupRun = %v, want a refusal naming the helper", err)
+	}
+	if got, _ := os.ReadFile(s.docker()); string(got) != original {
+		t.Errorf("config.json changed to %s", got)
+	}
+	if keys, _ := s.store.List(context.Background()); len(keys) != 0 {
+		t.Errorf("keystore changed: %v", keys)
+	}
+	s.opts.Force = true
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatalf("setupRun --force = %v", err)
+	}
+	if got, _ := os.ReadFile(s.docker()); !strings.Contains(string(got), `"credsStore"`) {
+		t.Errorf("--force did not wire docker: %s", got)
 	}
 }

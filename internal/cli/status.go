@@ -157,7 +157,9 @@ func statusRows(inv *inventory, now func() time.Time) []statusRow {
 			r.Provider, r.Why = route.Name, route.Reason()
 			r.Source = "provider " + route.Name
 			k, _ := auth.ParseKey(h)
-			if e, ok := inv.cacheLookup(route.Provider, k); ok {
+			if route.Provider.CacheKey(k) == "" {
+				r.Source += " (read on every get, never cached)"
+			} else if e, ok := inv.cacheLookup(route.Provider, k); ok {
 				exp, got := e.Expires, e.Obtained
 				r.Expires, r.Refreshed, r.Username = &exp, &got, e.Username
 				if now != nil && !e.Usable(now()) {

@@ -3,7 +3,6 @@ package ghcr
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -64,8 +63,7 @@ func (r ghRunner) token(ctx context.Context, env map[string]string) (string, err
 
 	err := cmd.Run()
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return "", fmt.Errorf("running %s auth token: no answer within %s: %w", path, r.timeout,
-			errors.Join(auth.ErrUnavailable, ctxErr))
+		return "", fmt.Errorf("running %s auth token: no answer within %s: %w (%w)", path, r.timeout, ctxErr, auth.ErrUnavailable)
 	}
 	msg := firstLine(stderr.String())
 	if err != nil {

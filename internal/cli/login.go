@@ -138,17 +138,26 @@ func StoreKey(k auth.Key) string {
 	return k.Host
 }
 
-func loginRun(ctx context.Context, opts *LoginOptions) error {
-	server := opts.Server
+// parseServer parses the SERVER argument of login and logout: Docker Hub
+// when it is empty, as docker does.
+func parseServer(server string) (auth.Key, error) {
 	if server == "" {
 		server = auth.HubKey
 	}
 	k, err := auth.ParseKey(server)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return k, usageErrorf("%v", err)
+	}
+	return k, nil
+}
+
+func loginRun(ctx context.Context, opts *LoginOptions) error {
+	k, err := parseServer(opts.Server)
+	if err != nil {
+		return err
 	}
 	if k.Opaque {
-		return usageErrorf("%s is not a registry", server)
+		return usageErrorf("%s is not a registry", k.Raw)
 	}
 	key := StoreKey(k)
 	noteOwner(opts.IO, opts.Owner, k,
@@ -171,7 +180,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		if opts.Verbose {
 			vo.Log = func(format string, a ...any) { fmt.Fprintf(opts.IO.ErrOut, "regkey: "+format+"\n", a...) }
 		}
-		res, err := opts.Verify(ctx, server, cred, vo)
+		res, err := opts.Verify(ctx, k.Raw, cred, vo)
 		if err != nil {
 			return loginHint(err, k)
 		}

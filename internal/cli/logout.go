@@ -55,13 +55,9 @@ with docker logout.`,
 }
 
 func logoutRun(ctx context.Context, opts *LogoutOptions) error {
-	server := opts.Server
-	if server == "" {
-		server = auth.HubKey
-	}
-	k, err := auth.ParseKey(server)
+	k, err := parseServer(opts.Server)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return err
 	}
 	store, info, err := opts.Keystore(ctx)
 	if err != nil {

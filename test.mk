@@ -4,9 +4,10 @@
 #   make test-unit  every package except the end-to-end suite
 #   make test-e2e   only the end-to-end suite (real docker, skopeo, podman, crane)
 #   make tools      Go tools the end-to-end suite runs (crane) into .cache/tools/bin
+#   make test-deps  the Debian packages they run (installed when root on Debian)
 #
 # The end-to-end suite also needs Debian packages (docker-registry, skopeo,
-# podman, gnome-keyring, pass, ...): .ci/run installs them.
+# podman, gnome-keyring, pass, ...): make test-deps installs them.
 
 GO            ?= go
 TOOLS_DIR     ?= $(CURDIR)/.cache/tools
@@ -18,15 +19,20 @@ E2E_PKG       := ./e2e/...
 # Tests find crane here (internal/testenv.ToolsDirEnv).
 export REGKEY_TEST_TOOLS := $(TOOLS_DIR)/bin
 
-.PHONY: test test-unit test-e2e tools
+.PHONY: test test-unit test-e2e test-deps tools
 
-test: tools
+# test-deps installs the Debian packages the tests run when it can (root on
+# Debian), else lists the missing ones; see scripts/test-deps.sh.
+test-deps:
+	@scripts/test-deps.sh
+
+test: test-deps tools
 	$(GO) test $(TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./...
 
 test-unit:
 	$(GO) test $(TEST_FLAGS) -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v '/e2e$$')
 
-test-e2e: tools
+test-e2e: test-deps tools
 	$(GO) test $(TEST_FLAGS) -timeout $(TEST_TIMEOUT) $(E2E_PKG)
 
 tools: $(TOOLS_DIR)/crane-$(CRANE_VERSION).stamp

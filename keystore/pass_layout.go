@@ -50,9 +50,10 @@ func (s *passStore) entries(dir string) ([]passEntry, error) {
 	}
 	var out []passEntry
 	for _, de := range des {
-		enc, ok := strings.CutPrefix(de.Name(), "u-")
-		if enc, ok = strings.CutSuffix(enc, ".gpg"); !ok || !de.Type().IsRegular() {
-			continue
+		enc, hasPrefix := strings.CutPrefix(de.Name(), "u-")
+		enc, hasSuffix := strings.CutSuffix(enc, ".gpg")
+		if !hasPrefix || !hasSuffix || !de.Type().IsRegular() {
+			continue // not an entry of ours
 		}
 		u, err := base64.RawURLEncoding.DecodeString(enc)
 		if err != nil {

@@ -157,3 +157,36 @@ func TestPassGitConformance(t *testing.T) {
 		t.Errorf("git log shows no commits of regkey's renames: %v\n%s", err, out)
 	}
 }
+
+// TestPassIgnoresStrayFiles: only u-<name>.gpg files in a key's folder are
+// entries; a stray file (an editor's leftover, another tool's entry) newer
+// than the real one must not be taken for it.
+func TestPassIgnoresStrayFiles(t *testing.T) {
+	t.Parallel()
+	o := passOptions(t)
+	s, _, err := keystore.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	key := "stray.example"
+	want := auth.Credential{Username: "alice", Secret: "stray-secret"}
+	if err := s.Set(ctx, key, want); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Delete(ctx, key) })
+	dir := filepath.Join(o.Env["PASSWORD_STORE_DIR"], "regkey", "c3RyYXkuZXhhbXBsZQ")
+	for _, name := range []string{"abcd.gpg", "u-bm90LWdwZw", "x-YWxpY2U.gpg"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("not an entry"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Get(ctx, key)
+	if err != nil || got != want {
+		t.Fatalf("Get = %+v, %v; want %+v", got, err, want)
+	}
+	list, err := s.List(ctx)
+	if err != nil || list[key] != "alice" {
+		t.Fatalf("List = %v, %v; want %s listed as alice", list, err, key)
+	}
+}

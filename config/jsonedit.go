@@ -193,19 +193,6 @@ func (n *jnode) last(key string) *jmember {
 	return nil
 }
 
-// raw returns the bytes of the value at path, or nil.
-func (d *jsonDoc) raw(path []string) []byte {
-	parent, err := d.lookup(path[:len(path)-1])
-	if err != nil || parent == nil {
-		return nil
-	}
-	m := parent.last(path[len(path)-1])
-	if m == nil {
-		return nil
-	}
-	return d.src[m.value.start:m.value.end]
-}
-
 // splice replaces src[start:end] with repl and re-parses.
 func (d *jsonDoc) splice(start, end int, repl []byte) error {
 	out := make([]byte, 0, len(d.src)-(end-start)+len(repl))

@@ -215,13 +215,9 @@ func pkgRun(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
-// pkgGoCommand is the go command of the toolchain running the tests.
-func pkgGoCommand() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); pkgFileExists(p) {
-		return p
-	}
-	return "go"
-}
+// pkgGoCommand is the go command of the toolchain running the tests: go
+// test puts its own GOROOT/bin first on the test binary's PATH.
+func pkgGoCommand() string { return "go" }
 
 func pkgFileExists(p string) bool {
 	_, err := os.Stat(p)

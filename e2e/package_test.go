@@ -87,16 +87,19 @@ func TestPackage(t *testing.T) {
 		t.Errorf("control fields:\n%s\nwant:\n%s", fields, want)
 	}
 
-	rpmFiles := pkgRun(t, "rpm", "-qlp", rpm)
+	// Queries of a package file still open an rpm database: give them a
+	// private one (Debian's rpm defaults to ~/.rpmdb in the user's HOME).
+	rpmDB := "--dbpath=" + t.TempDir()
+	rpmFiles := pkgRun(t, "rpm", rpmDB, "-qlp", rpm)
 	for _, f := range shipped("/usr/share/zsh/site-functions/_regkey") {
 		if !strings.Contains("\n"+rpmFiles, "\n"+f+"\n") {
 			t.Errorf("rpm -qlp lacks %s:\n%s", f, rpmFiles)
 		}
 	}
-	if got, want := pkgRun(t, "rpm", "-qp", "--queryformat", "%{NAME} %{VERSION} %{RELEASE} %{ARCH}", rpm), "regkey 9.8.7 1 "+rpmArch; got != want {
+	if got, want := pkgRun(t, "rpm", rpmDB, "-qp", "--queryformat", "%{NAME} %{VERSION} %{RELEASE} %{ARCH}", rpm), "regkey 9.8.7 1 "+rpmArch; got != want {
 		t.Errorf("rpm -qp: %q, want %q", got, want)
 	}
-	modes := pkgRun(t, "rpm", "-qp", "--queryformat", "[%{FILEMODES:perms} %{FILENAMES} %{FILELINKTOS}\n]", rpm)
+	modes := pkgRun(t, "rpm", rpmDB, "-qp", "--queryformat", "[%{FILEMODES:perms} %{FILENAMES} %{FILELINKTOS}\n]", rpm)
 	for _, want := range []string{"\n-rwxr-xr-x /usr/bin/regkey \n", "\nl--------- /usr/bin/docker-credential-regkey regkey\n"} {
 		if !strings.Contains("\n"+modes, want) {
 			t.Errorf("rpm file modes lack %q:\n%s", want, modes)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/config"
 )
 
 func Test_NewCmdExport(t *testing.T) {
@@ -34,13 +33,7 @@ func Test_NewCmdExport(t *testing.T) {
 		{"https://index.docker.io/v1/refresh-token --format env", ExportOptions{}, true}, // no registry
 	}
 	for _, tc := range tests {
-		ios, _, _ := cmdTestIO("", false)
-		var got *ExportOptions
-		cmd := NewCmdExport(NewFactory(ios, config.Env{"HOME": t.TempDir()}), func(o *ExportOptions) error { got = o; return nil })
-		cmd.SetArgs(strings.Fields(tc.args))
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		got, err := parseArgs(t, NewCmdExport, tc.args)
 		if tc.wantErr {
 			if err == nil {
 				t.Errorf("export %s: no error", tc.args)

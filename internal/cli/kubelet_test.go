@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/kubelet"
 	"github.com/regkey/regkey/internal/kubelet/kubelettest"
 )
@@ -17,13 +14,7 @@ import (
 func Test_NewCmdKubelet(t *testing.T) {
 	t.Parallel()
 	for args, wantErr := range map[string]bool{"": false, "extra": true, "--json": true} {
-		ios, _, _ := cmdTestIO("", false)
-		var got *KubeletOptions
-		cmd := NewCmdKubelet(NewFactory(ios, config.Env{"HOME": t.TempDir()}), func(o *KubeletOptions) error { got = o; return nil })
-		cmd.SetArgs(strings.Fields(args))
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		got, err := parseArgs(t, NewCmdKubelet, args)
 		if (err != nil) != wantErr {
 			t.Errorf("kubelet-provider %s: err %v, want error %v", args, err, wantErr)
 		}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,20 +10,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/keystore"
 )
 
 func Test_NewCmdList(t *testing.T) {
 	t.Parallel()
 	for args, want := range map[string]string{"": "table", "--json": "json", "x": "error"} {
-		ios, _, _ := cmdTestIO("", false)
-		var got *ListOptions
-		cmd := NewCmdList(NewFactory(ios, config.Env{"HOME": t.TempDir()}), func(o *ListOptions) error { got = o; return nil })
-		cmd.SetArgs(strings.Fields(args))
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		got, err := parseArgs(t, NewCmdList, args)
 		switch {
 		case want == "error":
 			if err == nil {

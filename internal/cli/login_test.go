@@ -62,14 +62,7 @@ func Test_NewCmdLogin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
 			t.Parallel()
-			ios, _, _ := cmdTestIO("", false)
-			f := NewFactory(ios, config.Env{"HOME": t.TempDir()})
-			var got *LoginOptions
-			cmd := NewCmdLogin(f, func(o *LoginOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
+			got, err := parseArgs(t, NewCmdLogin, tt.args)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)

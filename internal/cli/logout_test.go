@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -11,20 +10,13 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/keystore"
 )
 
 func Test_NewCmdLogout(t *testing.T) {
 	t.Parallel()
 	for args, want := range map[string]string{"ghcr.io": "ghcr.io", "": "", "a b": "error", "--json x": "error"} {
-		ios, _, _ := cmdTestIO("", false)
-		var got *LogoutOptions
-		cmd := NewCmdLogout(NewFactory(ios, config.Env{"HOME": t.TempDir()}), func(o *LogoutOptions) error { got = o; return nil })
-		cmd.SetArgs(strings.Fields(args))
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		got, err := parseArgs(t, NewCmdLogout, args)
 		switch {
 		case want == "error":
 			if err == nil {

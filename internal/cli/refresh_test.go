@@ -15,7 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
@@ -37,13 +36,7 @@ func Test_NewCmdRefresh(t *testing.T) {
 		{"a.io https://index.docker.io/v1/access-token", RefreshOptions{}, true}, // no registry
 	}
 	for _, tc := range tests {
-		ios, _, _ := cmdTestIO("", false)
-		var got *RefreshOptions
-		cmd := NewCmdRefresh(NewFactory(ios, config.Env{"HOME": t.TempDir()}), func(o *RefreshOptions) error { got = o; return nil })
-		cmd.SetArgs(strings.Fields(tc.args))
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		got, err := parseArgs(t, NewCmdRefresh, tc.args)
 		if tc.wantErr {
 			if err == nil {
 				t.Errorf("refresh %s: no error", tc.args)

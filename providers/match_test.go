@@ -4,16 +4,8 @@ import (
 	"testing"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/auth/authtest"
 )
-
-func key(t *testing.T, raw string) auth.Key {
-	t.Helper()
-	k, err := auth.ParseKey(raw)
-	if err != nil {
-		t.Fatalf("ParseKey(%q): %v", raw, err)
-	}
-	return k
-}
 
 func TestHostIs(t *testing.T) {
 	t.Parallel()
@@ -33,7 +25,7 @@ func TestHostIs(t *testing.T) {
 		{"sub.ghcr.io", false},
 	}
 	for _, tc := range cases {
-		if got := HostIs(key(t, tc.raw), "ghcr.io"); got != tc.want {
+		if got := HostIs(authtest.Key(t, tc.raw), "ghcr.io"); got != tc.want {
 			t.Errorf("HostIs(%q) = %v, want %v", tc.raw, got, tc.want)
 		}
 	}
@@ -54,7 +46,7 @@ func TestHostUnder(t *testing.T) {
 		{"evil.example/us.gcr.io", false},
 	}
 	for _, tc := range cases {
-		if got := HostUnder(key(t, tc.raw), "gcr.io"); got != tc.want {
+		if got := HostUnder(authtest.Key(t, tc.raw), "gcr.io"); got != tc.want {
 			t.Errorf("HostUnder(%q) = %v, want %v", tc.raw, got, tc.want)
 		}
 	}
@@ -77,7 +69,7 @@ func TestHostPattern(t *testing.T) {
 		"xb.example":        false,
 		"B.EXAMPLE/v2/repo": true,
 	} {
-		if got := p.Matches(key(t, raw)); got != want {
+		if got := p.Matches(authtest.Key(t, raw)); got != want {
 			t.Errorf("%s.Matches(%q) = %v, want %v", p, raw, got, want)
 		}
 	}

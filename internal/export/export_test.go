@@ -16,27 +16,19 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/auth/authtest"
 )
-
-func key(t *testing.T, raw string) auth.Key {
-	t.Helper()
-	k, err := auth.ParseKey(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
 
 // awkward is a secret with every character a shell or JSON could trip on.
 const awkward = "p'a\"s$s`w\\o:r d\n!*;$(id)"
 
 func entries(t *testing.T) []Entry {
 	return []Entry{
-		{Key: key(t, "ghcr.io"), Credential: auth.Credential{Username: "octocat", Secret: "ghp_x"}},
-		{Key: key(t, "docker.io"), Credential: auth.Credential{Username: "hubber", Secret: awkward}},
-		{Key: key(t, "127.0.0.1:5000"), Credential: auth.Credential{Username: "u", Secret: "p"}},
-		{Key: key(t, "quay.io/org"), Credential: auth.Credential{Username: "org+bot", Secret: "q"}},
-		{Key: key(t, "myreg.azurecr.io"), Credential: auth.Credential{Username: auth.TokenUsername, Secret: "refresh"}},
+		{Key: authtest.Key(t, "ghcr.io"), Credential: auth.Credential{Username: "octocat", Secret: "ghp_x"}},
+		{Key: authtest.Key(t, "docker.io"), Credential: auth.Credential{Username: "hubber", Secret: awkward}},
+		{Key: authtest.Key(t, "127.0.0.1:5000"), Credential: auth.Credential{Username: "u", Secret: "p"}},
+		{Key: authtest.Key(t, "quay.io/org"), Credential: auth.Credential{Username: "org+bot", Secret: "q"}},
+		{Key: authtest.Key(t, "myreg.azurecr.io"), Credential: auth.Credential{Username: auth.TokenUsername, Secret: "refresh"}},
 	}
 }
 

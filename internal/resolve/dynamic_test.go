@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/auth/authtest"
 	"github.com/regkey/regkey/keystore"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
@@ -57,15 +58,6 @@ func newDynamic(t *testing.T, p *dynProvider, built *int) *Dynamic {
 	return &Dynamic{Router: r, Cache: &tokencache.Cache{Dir: filepath.Join(t.TempDir(), "cache")}}
 }
 
-func parse(t *testing.T, raw string) auth.Key {
-	t.Helper()
-	k, err := auth.ParseKey(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 func TestDynamicGet(t *testing.T) {
 	t.Parallel()
 	tok := providers.Token{Credential: auth.Credential{Username: "AWS", Secret: "tok"}, Expires: time.Now().Add(12 * time.Hour)}
@@ -94,7 +86,7 @@ func TestDynamicGet(t *testing.T) {
 			p := &dynProvider{answer: tt.answer, err: tt.err}
 			built := 0
 			d := newDynamic(t, p, &built)
-			c, owned, err := d.Get(context.Background(), parse(t, tt.key))
+			c, owned, err := d.Get(context.Background(), authtest.Key(t, tt.key))
 			if owned != tt.wantOwned || c.Secret != tt.wantCred {
 				t.Fatalf("Get = %+v, owned %v, %v", c, owned, err)
 			}
@@ -119,7 +111,7 @@ func TestDynamicCaches(t *testing.T) {
 	built := 0
 	d := newDynamic(t, p, &built)
 	for range 3 {
-		if c, owned, err := d.Get(context.Background(), parse(t, dynHost)); err != nil || !owned || c.Secret != "tok" {
+		if c, owned, err := d.Get(context.Background(), authtest.Key(t, dynHost)); err != nil || !owned || c.Secret != "tok" {
 			t.Fatalf("Get = %+v, %v, %v", c, owned, err)
 		}
 	}

@@ -3,6 +3,7 @@ package acr
 import (
 	"context"
 	"errors"
+	"github.com/regkey/regkey/auth/authtest"
 	"net/http"
 	"net/url"
 	"os"
@@ -51,7 +52,7 @@ func TestGetNoCredentials(t *testing.T) {
 		t.Fatalf("kind %q, want default", got)
 	}
 	start := time.Now()
-	_, err = p.Get(context.Background(), mustKey(t, "myregistry.azurecr.io"))
+	_, err = p.Get(context.Background(), authtest.Key(t, "myregistry.azurecr.io"))
 	if !errors.Is(err, providers.ErrNoCredentials) {
 		t.Fatalf("Get error %v, want ErrNoCredentials", err)
 	}

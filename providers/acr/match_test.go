@@ -8,16 +8,8 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/auth/authtest"
 )
-
-func mustKey(t *testing.T, raw string) auth.Key {
-	t.Helper()
-	k, err := auth.ParseKey(raw)
-	if err != nil {
-		t.Fatalf("ParseKey(%q): %v", raw, err)
-	}
-	return k
-}
 
 func TestMatches(t *testing.T) {
 	t.Parallel()
@@ -150,7 +142,7 @@ func TestCacheKeyAndKind(t *testing.T) {
 		if p.kind != tt.wantKind {
 			t.Errorf("%d: kind %q, want %q", i, p.kind, tt.wantKind)
 		}
-		if got := p.CacheKey(mustKey(t, tt.key)); got != tt.wantKey {
+		if got := p.CacheKey(authtest.Key(t, tt.key)); got != tt.wantKey {
 			t.Errorf("%d: CacheKey %q, want %q", i, got, tt.wantKey)
 		}
 	}

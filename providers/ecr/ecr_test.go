@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/auth/authtest"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/ecr/ecrfake"
 )
@@ -69,15 +69,6 @@ func staticKeys() map[string]string {
 	return map[string]string{"AWS_ACCESS_KEY_ID": testKeyID, "AWS_SECRET_ACCESS_KEY": testSecret}
 }
 
-func mustKey(t *testing.T, raw string) auth.Key {
-	t.Helper()
-	k, err := auth.ParseKey(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 func TestGetPrivate(t *testing.T) {
 	fake := ecrfake.New()
 	defer fake.Close()
@@ -87,7 +78,7 @@ func TestGetPrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	tok, err := p.Get(context.Background(), mustKey(t, "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/v2/"))
+	tok, err := p.Get(context.Background(), authtest.Key(t, "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/v2/"))
 	if err != nil {
 		t.Fatalf("Get: %v", err)
 	}
@@ -113,7 +104,7 @@ func TestGetPublic(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, host := range []string{"public.ecr.aws", "ECR-PUBLIC.aws.com:443"} {
-		tok, err := p.Get(context.Background(), mustKey(t, host))
+		tok, err := p.Get(context.Background(), authtest.Key(t, host))
 		if err != nil {
 			t.Fatalf("Get(%s): %v", host, err)
 		}
@@ -126,7 +117,7 @@ func TestGetPublic(t *testing.T) {
 			t.Errorf("request %+v, want ecr-public in us-east-1", r)
 		}
 	}
-	if p.CacheKey(mustKey(t, "public.ecr.aws")) != p.CacheKey(mustKey(t, "ecr-public.aws.com")) {
+	if p.CacheKey(authtest.Key(t, "public.ecr.aws")) != p.CacheKey(authtest.Key(t, "ecr-public.aws.com")) {
 		t.Error("the two public hosts do not share a token")
 	}
 }
@@ -138,7 +129,7 @@ func TestNoCredentials(t *testing.T) {
 	for name, newP := range map[string]func(map[string]string, map[string]string) (providers.Provider, error){"ecr": New, "ecr-public": NewPublic} {
 		p, _ := newP(env, nil)
 		start := time.Now()
-		_, err := p.Get(context.Background(), mustKey(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
+		_, err := p.Get(context.Background(), authtest.Key(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
 		if !errors.Is(err, providers.ErrNoCredentials) {
 			t.Fatalf("%s: err = %v, want ErrNoCredentials", name, err)
 		}
@@ -160,7 +151,7 @@ func TestAPIFailure(t *testing.T) {
 	fake.Fail = "AccessDeniedException"
 	env := isolate(t, fake, staticKeys())
 	p, _ := New(env, nil)
-	_, err := p.Get(context.Background(), mustKey(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
+	_, err := p.Get(context.Background(), authtest.Key(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
 	if err == nil || errors.Is(err, providers.ErrNoCredentials) {
 		t.Fatalf("err = %v, want an API failure", err)
 	}
@@ -184,7 +175,7 @@ func TestGetHonoursDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := p.Get(ctx, mustKey(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
+	_, err := p.Get(ctx, authtest.Key(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
 	if err == nil || time.Since(start) > 3*time.Second {
 		t.Fatalf("Get = %v after %v, want a prompt deadline error", err, time.Since(start))
 	}
@@ -204,7 +195,7 @@ func TestCustomDomain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := mustKey(t, "127.0.0.1:5000")
+	k := authtest.Key(t, "127.0.0.1:5000")
 	tok, err := p.Get(context.Background(), k)
 	if err != nil || tok.Secret != ecrfake.Password(testKeyID, "eu-central-1") {
 		t.Fatalf("Get = %+v, %v", tok, err)

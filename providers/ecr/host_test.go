@@ -3,6 +3,7 @@ package ecr
 import (
 	"errors"
 	"fmt"
+	"github.com/regkey/regkey/auth/authtest"
 	"net/url"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func TestParseHost(t *testing.T) {
 		{"public.ecr.aws", Registry{}, false},
 	}
 	for _, tc := range cases {
-		got, ok := ParseHost(mustKey(t, tc.raw))
+		got, ok := ParseHost(authtest.Key(t, tc.raw))
 		if ok != tc.ok || got != tc.want {
 			t.Errorf("ParseHost(%q) = %+v, %v; want %+v, %v", tc.raw, got, ok, tc.want, tc.ok)
 		}
@@ -71,13 +72,13 @@ func TestOptions(t *testing.T) {
 
 func TestCacheKey(t *testing.T) {
 	t.Parallel()
-	host := mustKey(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com")
+	host := authtest.Key(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com")
 	key := func(env, opts map[string]string, raw string) string {
 		p, err := New(env, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return p.CacheKey(mustKey(t, raw))
+		return p.CacheKey(authtest.Key(t, raw))
 	}
 	base := key(map[string]string{"AWS_ACCESS_KEY_ID": testKeyID, "AWS_SECRET_ACCESS_KEY": "s"}, nil, host.Raw)
 	if strings.Contains(base, testKeyID) {

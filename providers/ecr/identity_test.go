@@ -3,6 +3,7 @@ package ecr
 import (
 	"context"
 	"errors"
+	"github.com/regkey/regkey/auth/authtest"
 	"os"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ func TestProfilesGiveDifferentTokens(t *testing.T) {
 	if err := os.WriteFile(env["AWS_SHARED_CREDENTIALS_FILE"], []byte(creds), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	k := mustKey(t, "123456789012.dkr.ecr.us-west-2.amazonaws.com")
+	k := authtest.Key(t, "123456789012.dkr.ecr.us-west-2.amazonaws.com")
 	got := map[string]string{}
 	keys := map[string]string{}
 	for _, profile := range []string{"dev", "prod"} {
@@ -72,7 +73,7 @@ func TestAssumeRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := p.Get(context.Background(), mustKey(t, "210987654321.dkr.ecr.us-east-1.amazonaws.com"))
+	tok, err := p.Get(context.Background(), authtest.Key(t, "210987654321.dkr.ecr.us-east-1.amazonaws.com"))
 	if err != nil {
 		t.Fatalf("Get: %v", err)
 	}
@@ -96,7 +97,7 @@ func TestExpiredSSOSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := New(env, map[string]string{OptProfile: "corp-reader"})
-	_, err := p.Get(context.Background(), mustKey(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
+	_, err := p.Get(context.Background(), authtest.Key(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
 	if err == nil || errors.Is(err, providers.ErrNoCredentials) || !strings.Contains(err.Error(), "aws sso login --profile corp-reader") {
 		t.Fatalf("err = %v, want a hint to log in again", err)
 	}

@@ -9,17 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/auth/authtest"
 	"github.com/regkey/regkey/providers"
 )
-
-func mustKey(t *testing.T, raw string) auth.Key {
-	t.Helper()
-	k, err := auth.ParseKey(raw)
-	if err != nil {
-		t.Fatalf("ParseKey(%q): %v", raw, err)
-	}
-	return k
-}
 
 func TestEncode(t *testing.T) {
 	t.Parallel()
@@ -36,7 +28,7 @@ func TestEncode(t *testing.T) {
 		{"[::1]:5000", "REGKEY_AUTH____1__5000"},
 	}
 	for _, tt := range tests {
-		if got := AuthVar(mustKey(t, tt.key).Host); got != tt.want {
+		if got := AuthVar(authtest.Key(t, tt.key).Host); got != tt.want {
 			t.Errorf("AuthVar(%q) = %q, want %q", tt.key, got, tt.want)
 		}
 	}
@@ -84,7 +76,7 @@ func TestMatchesEnv(t *testing.T) {
 		{"https://index.docker.io/v1/access-token", false},
 	}
 	for _, tt := range tests {
-		if got := MatchesEnv(env, mustKey(t, tt.key)); got != tt.want {
+		if got := MatchesEnv(env, authtest.Key(t, tt.key)); got != tt.want {
 			t.Errorf("MatchesEnv(%q) = %v, want %v", tt.key, got, tt.want)
 		}
 	}
@@ -148,7 +140,7 @@ func TestGet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, err := p.Get(context.Background(), mustKey(t, tt.key))
+			tok, err := p.Get(context.Background(), authtest.Key(t, tt.key))
 			switch {
 			case tt.noCred:
 				if !errors.Is(err, providers.ErrNoCredentials) || !strings.Contains(err.Error(), "set ") {
@@ -220,7 +212,7 @@ func TestCacheKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := p.CacheKey(mustKey(t, "r.example")); got != "" {
+		if got := p.CacheKey(authtest.Key(t, "r.example")); got != "" {
 			t.Errorf("CacheKey with %v = %q, want empty (never cached)", opts, got)
 		}
 	}

@@ -9,17 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/auth/authtest"
 	"github.com/regkey/regkey/providers"
 )
-
-func mustKey(t *testing.T, raw string) auth.Key {
-	t.Helper()
-	k, err := auth.ParseKey(raw)
-	if err != nil {
-		t.Fatalf("ParseKey(%q): %v", raw, err)
-	}
-	return k
-}
 
 func TestMatches(t *testing.T) {
 	t.Parallel()
@@ -46,7 +38,7 @@ func TestMatches(t *testing.T) {
 		{"https://index.docker.io/v1/access-token", false},
 	}
 	for _, tt := range tests {
-		if got := Matches(mustKey(t, tt.key)); got != tt.want {
+		if got := Matches(authtest.Key(t, tt.key)); got != tt.want {
 			t.Errorf("Matches(%q) = %v, want %v", tt.key, got, tt.want)
 		}
 	}
@@ -145,7 +137,7 @@ func TestGetFromEnv(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, err := p.Get(context.Background(), mustKey(t, "ghcr.io"))
+			tok, err := p.Get(context.Background(), authtest.Key(t, "ghcr.io"))
 			if tt.noCred {
 				if !errors.Is(err, providers.ErrNoCredentials) {
 					t.Fatalf("Get err = %v, want ErrNoCredentials", err)
@@ -177,7 +169,7 @@ func TestCacheKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := p.CacheKey(mustKey(t, "ghcr.io")); got != "" {
+		if got := p.CacheKey(authtest.Key(t, "ghcr.io")); got != "" {
 			t.Errorf("CacheKey with %v = %q, want empty (never cached)", opts, got)
 		}
 	}

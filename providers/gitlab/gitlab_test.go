@@ -9,17 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/auth/authtest"
 	"github.com/regkey/regkey/providers"
 )
-
-func mustKey(t *testing.T, raw string) auth.Key {
-	t.Helper()
-	k, err := auth.ParseKey(raw)
-	if err != nil {
-		t.Fatalf("ParseKey(%q): %v", raw, err)
-	}
-	return k
-}
 
 // gitlabCom is what a job on gitlab.com sees.
 var gitlabCom = map[string]string{
@@ -69,7 +61,7 @@ func TestMatchesEnv(t *testing.T) {
 		{nil, "registry.gitlab.com", false},
 	}
 	for _, tt := range tests {
-		if got := MatchesEnv(tt.env, mustKey(t, tt.key)); got != tt.want {
+		if got := MatchesEnv(tt.env, authtest.Key(t, tt.key)); got != tt.want {
 			t.Errorf("MatchesEnv(%v, %q) = %v, want %v", tt.env[EnvRegistry], tt.key, got, tt.want)
 		}
 	}
@@ -140,7 +132,7 @@ func TestGet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, err := p.Get(context.Background(), mustKey(t, tt.key))
+			tok, err := p.Get(context.Background(), authtest.Key(t, tt.key))
 			if tt.noCred {
 				if !errors.Is(err, providers.ErrNoCredentials) || !strings.Contains(err.Error(), "CI_JOB_TOKEN") {
 					t.Fatalf("err = %v, want ErrNoCredentials naming CI_JOB_TOKEN", err)
@@ -173,7 +165,7 @@ func TestNewAndCacheKey(t *testing.T) {
 		t.Errorf("Name = %q", p.Name())
 	}
 	// Job tokens are never cached: an empty key keeps the cache out of the way.
-	if reg, proxy := p.CacheKey(mustKey(t, "registry.gitlab.com")), p.CacheKey(mustKey(t, "gitlab.com:443")); reg != "" || proxy != "" {
+	if reg, proxy := p.CacheKey(authtest.Key(t, "registry.gitlab.com")), p.CacheKey(authtest.Key(t, "gitlab.com:443")); reg != "" || proxy != "" {
 		t.Errorf("CacheKey registry %q, proxy %q; want empty (never cached)", reg, proxy)
 	}
 }

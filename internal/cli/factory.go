@@ -2,11 +2,15 @@ package cli
 
 import (
 	"context"
+	"io"
 	"sync"
 	"time"
 
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/keystore"
+	"github.com/regkey/regkey/providers"
+	"github.com/regkey/regkey/providers/builtin"
+	"github.com/regkey/regkey/providers/tokencache"
 )
 
 // Factory carries what commands need, built lazily so that a command pays
@@ -27,6 +31,10 @@ type Factory struct {
 	store     keystore.Store
 	storeInfo keystore.Info
 	storeErr  error
+
+	routerOnce sync.Once
+	router     *providers.Router
+	routerErr  error
 }
 
 // NewFactory returns a Factory for the given streams and environment.
@@ -81,4 +89,32 @@ func (f *Factory) Keystore(ctx context.Context) (keystore.Store, keystore.Info, 
 		})
 	})
 	return f.store, f.storeInfo, f.storeErr
+}
+
+// Router returns the provider router, built once: the settings file's rules,
+// then built-in detection. Building it constructs no provider and loads no
+// SDK configuration. The error is an unreadable settings file or a malformed
+// rule.
+func (f *Factory) Router() (*providers.Router, error) {
+	f.routerOnce.Do(func() {
+		s, err := f.Settings()
+		if err != nil {
+			f.routerErr = err
+			return
+		}
+		f.router, f.routerErr = builtin.NewRouter(f.Env, s.Registries)
+	})
+	return f.router, f.routerErr
+}
+
+// tokenCache returns the provider token cache ($XDG_CACHE_HOME/regkey;
+// REGKEY_NO_CACHE=1 disables it), with its warnings going to warn (nil
+// discards them).
+func (f *Factory) tokenCache(warn io.Writer) *tokencache.Cache {
+	return &tokencache.Cache{
+		Dir:      f.Paths.CacheDir,
+		Now:      f.Now,
+		Disabled: f.Env.Get("REGKEY_NO_CACHE") == "1",
+		Warn:     warn,
+	}
 }

@@ -42,8 +42,8 @@ type inventoryDeps struct {
 func depsFromFactory(f *Factory) inventoryDeps {
 	return inventoryDeps{
 		Env: f.Env, Paths: f.Paths, GOOS: runtime.GOOS, UID: os.Getuid(),
-		Keystore: f.Keystore, Settings: f.Settings, Router: routerOnce(f),
-		Cache:    &tokencache.Cache{Dir: f.Paths.CacheDir, Now: f.Now, Disabled: f.Env.Get("REGKEY_NO_CACHE") == "1"},
+		Keystore: f.Keystore, Settings: f.Settings, Router: f.Router,
+		Cache:    f.tokenCache(nil),
 		LookPath: func(n string) (string, error) { return lookPath(f.Env, n) },
 		Now:      f.Now,
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/internal/version"
 	"github.com/regkey/regkey/keystore"
-	"github.com/regkey/regkey/providers/builtin"
 )
 
 // LoginOptions are the inputs of `regkey login`.
@@ -251,11 +250,7 @@ func removeOtherSpellings(ctx context.Context, store keystore.Store, k auth.Key,
 // does (settings rules, then built-in detection).
 func providerOwner(f *Factory) func(auth.Key) (string, string, error) {
 	return func(k auth.Key) (string, string, error) {
-		s, err := f.Settings()
-		if err != nil {
-			return "", "", err
-		}
-		r, err := builtin.NewRouter(f.Env, s.Registries)
+		r, err := f.Router()
 		if err != nil {
 			return "", "", err
 		}

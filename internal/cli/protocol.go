@@ -13,8 +13,6 @@ import (
 	"github.com/regkey/regkey/internal/resolve"
 	"github.com/regkey/regkey/internal/version"
 	"github.com/regkey/regkey/keystore"
-	"github.com/regkey/regkey/providers/builtin"
-	"github.com/regkey/regkey/providers/tokencache"
 )
 
 // ProtocolTimeout bounds one credential-helper request end to end. docker
@@ -58,21 +56,11 @@ func runProtocol(ctx context.Context, f *Factory, name string, args []string) in
 // means the settings file is unreadable or a rule is malformed; the caller
 // then answers from the keystore alone and says so on stderr.
 func dynamicSource(_ context.Context, f *Factory) (resolve.Source, error) {
-	s, err := f.Settings()
+	router, err := f.Router()
 	if err != nil {
 		return nil, err
 	}
-	router, err := builtin.NewRouter(f.Env, s.Registries)
-	if err != nil {
-		return nil, err
-	}
-	cache := &tokencache.Cache{
-		Dir:      f.Paths.CacheDir,
-		Now:      f.Now,
-		Disabled: f.Env.Get("REGKEY_NO_CACHE") == "1",
-		Warn:     f.IO.ErrOut,
-	}
-	return &resolve.Dynamic{Router: router, Cache: cache}, nil
+	return &resolve.Dynamic{Router: router, Cache: f.tokenCache(f.IO.ErrOut)}, nil
 }
 
 // lazyKeystore opens the Factory's keystore on first use, so that get for a

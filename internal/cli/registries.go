@@ -13,7 +13,6 @@ import (
 	"github.com/regkey/regkey/internal/kubelet"
 	"github.com/regkey/regkey/internal/resolve"
 	"github.com/regkey/regkey/providers"
-	"github.com/regkey/regkey/providers/builtin"
 	"github.com/regkey/regkey/providers/tokencache"
 )
 
@@ -51,20 +50,11 @@ func checkHostArgs(args []string) error {
 // file's rules) and the token cache, as protocol mode builds them. The
 // error is an unreadable settings file or a malformed rule.
 func providerParts(f *Factory) (*providers.Router, *tokencache.Cache, error) {
-	s, err := f.Settings()
+	router, err := f.Router()
 	if err != nil {
 		return nil, nil, err
 	}
-	router, err := builtin.NewRouter(f.Env, s.Registries)
-	if err != nil {
-		return nil, nil, err
-	}
-	return router, &tokencache.Cache{
-		Dir:      f.Paths.CacheDir,
-		Now:      f.Now,
-		Disabled: f.Env.Get("REGKEY_NO_CACHE") == "1",
-		Warn:     f.IO.ErrOut,
-	}, nil
+	return router, f.tokenCache(f.IO.ErrOut), nil
 }
 
 // discoverHosts lists the registry hosts regkey knows of, each once, in

@@ -6,12 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
-	"github.com/regkey/regkey/providers"
-	"github.com/regkey/regkey/providers/builtin"
 )
 
 // clientSel is which clients setup wires.
@@ -72,22 +69,10 @@ func lookPath(env config.Env, name string) (string, error) {
 	return "", &fs.PathError{Op: "lookpath", Path: name, Err: errors.New("not found on PATH")}
 }
 
-// routerOnce builds the provider router from the settings once per Factory.
-func routerOnce(f *Factory) func() (*providers.Router, error) {
-	return sync.OnceValues(func() (*providers.Router, error) {
-		s, err := f.Settings()
-		if err != nil {
-			return nil, err
-		}
-		return builtin.NewRouter(f.Env, s.Registries)
-	})
-}
-
 // routeFunc returns the provider that serves a key, "" for the keystore.
 func routeFunc(f *Factory) func(auth.Key) (string, error) {
-	router := routerOnce(f)
 	return func(k auth.Key) (string, error) {
-		r, err := router()
+		r, err := f.Router()
 		if err != nil {
 			return "", err
 		}

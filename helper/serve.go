@@ -128,21 +128,22 @@ func report(prog, verb string, err error, out, errOut io.Writer) {
 		fmt.Fprintln(out, missingUserMessage)
 		return
 	case errors.As(err, &unknown):
-		fmt.Fprintln(out, oneLine(err.Error()))
+		fmt.Fprintln(out, OneLine(err.Error()))
 		return
 	}
-	msg := oneLine(err.Error())
+	msg := OneLine(err.Error())
 	fmt.Fprintf(out, "%s: %s\n", prog, msg)
-	fmt.Fprintf(errOut, "%s %s: %s\n", prog, oneLine(verb), msg)
+	fmt.Fprintf(errOut, "%s %s: %s\n", prog, OneLine(verb), msg)
 	var h hinter
 	if errors.As(err, &h) && h.Hint() != "" {
-		fmt.Fprintf(errOut, "hint: %s\n", oneLine(h.Hint()))
+		fmt.Fprintf(errOut, "hint: %s\n", OneLine(h.Hint()))
 	}
 }
 
-// oneLine folds line breaks and other control characters into spaces, so an
-// answer is always exactly one line whatever a backend's error says.
-func oneLine(s string) string {
+// OneLine folds line breaks and other control characters into spaces and
+// collapses runs of white space, so an answer or a warning is always exactly
+// one line whatever a backend's error says.
+func OneLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {
 			return ' '

@@ -124,16 +124,7 @@ func (l *lazyKeystore) List(ctx context.Context) (map[string]string, error) {
 func (e *hinted) Hint() string { return e.hint }
 
 // oneLineErr is err's text for a one-line warning.
-func oneLineErr(err error) string {
-	var b []rune
-	for _, r := range err.Error() {
-		if r < ' ' {
-			r = ' '
-		}
-		b = append(b, r)
-	}
-	return string(b)
-}
+func oneLineErr(err error) string { return helper.OneLine(err.Error()) }
 
 // newHelperCmd is `regkey helper <verb>`: the protocol under the CLI's name,
 // for scripts and for trying the helper by hand. It is hidden because

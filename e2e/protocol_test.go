@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -109,4 +110,44 @@ func TestBadInput(t *testing.T) {
 			t.Error("bad input stored a credential")
 		}
 	})
+}
+
+// assertStoreRefused stores payload through the built helper and checks the
+// protocol's failure form: exit 1, exactly one line on stdout containing
+// want, and no secret echoed.
+func assertStoreRefused(t *testing.T, c *testenv.Client, payload []byte, want, secret string) {
+	t.Helper()
+	res := c.Run(t, payload, testenv.HelperName, "store")
+	c.ResetHelperCalls(t)
+	if res.ExitCode != 1 || strings.Count(res.Stdout, "\n") != 1 || !strings.HasSuffix(res.Stdout, "\n") || !strings.Contains(res.Stdout, want) {
+		t.Errorf("store %q: exit %d, stdout %q; want exit 1 and one line containing %q", payload, res.ExitCode, res.Stdout, want)
+	}
+	if secret != "" && strings.Contains(res.Stdout+res.Stderr, secret) {
+		t.Errorf("store %q echoed the secret", payload)
+	}
+}
+
+// TestNonASCIIHostsRefused: a key whose host is not ASCII (a Unicode
+// look-alike of a registry) is refused by store and by regkey login with one
+// line naming the character, and nothing is stored; get answers not found.
+func TestNonASCIIHostsRefused(t *testing.T) {
+	t.Parallel()
+	c := newProviderClient(t)
+	for key, char := range map[string]string{
+		"ghcr.\u0130o": "U+0130", "\u212Aube.example.com": "U+212A", "public.ecr.aw\u017f": "U+017F", "gcr.\u0131o": "U+0131",
+		"https://reg\uff0eexample.com/v2/": "U+FF0E", "\uff47hcr.io/owner/img": "U+FF47", "ghcr.io.ev\u0130l.example:443": "U+0130",
+	} {
+		payload, _ := json.Marshal(cred{key, "user", "s3cret-for-" + char})
+		assertStoreRefused(t, c, append(payload, '\n'), char, "s3cret-for-"+char)
+		res := c.Run(t, []byte("s3cret-for-"+char+"\n"), "regkey", "login", "--no-verify", "-u", "user", "--password-stdin", key)
+		if res.ExitCode != 2 || strings.Count(res.Stderr, "\n") != 1 || !strings.Contains(res.Stderr, char) {
+			t.Errorf("regkey login %q: exit %d, stderr %q; want exit 2 and one line naming %s", key, res.ExitCode, res.Stderr, char)
+		}
+		if _, ok := helperGet(t, c, key); ok {
+			t.Errorf("get %q found a credential", key)
+		}
+	}
+	if list := helperList(t, c); len(list) != 0 {
+		t.Errorf("refused stores and logins left %v", list)
+	}
 }

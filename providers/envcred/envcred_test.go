@@ -72,12 +72,18 @@ func TestMatchesEnv(t *testing.T) {
 		{"empty.example", false},
 		{"lower.example", false},
 		{"broken.example", true},
-		{"my_registry.example.com", false}, // underscores have no variable
 		{"https://index.docker.io/v1/access-token", false},
 	}
 	for _, tt := range tests {
 		if got := MatchesEnv(env, authtest.Key(t, tt.key)); got != tt.want {
 			t.Errorf("MatchesEnv(%q) = %v, want %v", tt.key, got, tt.want)
+		}
+	}
+	// auth.ParseKey refuses these hosts; a Key built by hand with one still
+	// has no variable ('_' would read as '.', a non-ASCII letter as '_').
+	for _, h := range []string{"my_registry.example.com", "my.reg\u0130stry.example.com", "my.registry\u2024example.com"} {
+		if MatchesEnv(env, auth.Key{Raw: h, Host: h}) {
+			t.Errorf("MatchesEnv(%q) = true, want false", h)
 		}
 	}
 }

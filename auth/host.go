@@ -216,11 +216,11 @@ func checkName(name string, wild bool) error {
 	return nil
 }
 
-// checkRepoPath checks the path of a key to be stored (slashes at either
-// end allowed, as in docker's "https://index.docker.io/v1/"): components
-// of lower-case ASCII letters, digits, '.', '_' and '-'.
+// checkRepoPath checks the path of a key to be stored (one trailing slash
+// allowed, as in docker's "https://index.docker.io/v1/"): components of
+// lower-case ASCII letters, digits, '.', '_' and '-'.
 func checkRepoPath(path string) error {
-	path = strings.Trim(path, "/")
+	path = strings.TrimSuffix(path, "/")
 	if path == "" {
 		return nil
 	}

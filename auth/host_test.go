@@ -112,7 +112,7 @@ func TestParseStoreKey(t *testing.T) {
 	}
 	for _, in := range []string{
 		"{", "]", "-%", "ghcr.\u0130o", "ghcr.io/{", "ghcr.io/Owner", "ghcr.io/a//b", "ghcr.io/a?b", "ghcr.io/a:tag",
-		"ghcr.io/a@sha256:00", "ghcr.io/\u00e9", "ghcr.io/%2e", "ghcr.io/a#b",
+		"ghcr.io/a@sha256:00", "ghcr.io/\u00e9", "ghcr.io/%2e", "ghcr.io/a#b", "quay.io//org", "quay.io/org//",
 	} {
 		if k, err := ParseStoreKey(in); err == nil {
 			t.Errorf("ParseStoreKey(%q) = %+v, want an error", in, k)

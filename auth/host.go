@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"unicode/utf8"
 )
 
 // Docker Hub spellings. Docker's own config key is HubKey; containers/image
@@ -44,38 +45,84 @@ type Key struct {
 // "https://index.docker.io/v1/", "Ghcr.IO:443", crane's "HOST/REPO",
 // containers/image's "docker.io", docker logout's "http://HOST" and so on.
 // It rejects empty keys and keys that cannot name a registry (userinfo,
-// spaces, control characters, an empty host).
+// spaces, control characters, an empty host, and any host that breaks the
+// host rule below).
+//
+// The host rule, the one every part of regkey goes through: a registry host
+// is ASCII only. It is a DNS name (labels of letters, digits and '-', not
+// starting or ending with '-', joined by '.'; an IPv4 address is one) or an
+// IPv6 address in brackets, with an optional :port of one to five digits.
+// Letters are lower-cased with ASCII rules only. Docker's reference grammar
+// allows nothing else in a registry host, and Unicode case rules fold some
+// non-ASCII letters onto ASCII ones (U+0130 'İ' lower-cases to 'i', the
+// Kelvin sign U+212A to 'k'; U+017F 'ſ' and U+0131 'ı' upper-case to 'S'
+// and 'I'), which would hand such a key another host's secret.
 func ParseKey(raw string) (Key, error) {
+	k, _, err := parseKey(raw, false)
+	return k, err
+}
+
+// ParseStoreKey is ParseKey for a key a credential is about to be stored
+// under: the key must also be one a client can ask for, so its repository
+// path, if any, must be a repository name as docker's reference grammar
+// spells it (lower-case ASCII letters and digits, '.', '_' and '-', in
+// components joined by '/'). Docker Hub's opaque access-token and
+// refresh-token keys are accepted as they are.
+func ParseStoreKey(raw string) (Key, error) {
+	k, path, err := parseKey(raw, false)
+	if err != nil || k.Opaque {
+		return k, err
+	}
+	if err := checkRepoPath(path); err != nil {
+		return k, fmt.Errorf("server key %q: %w", k.Raw, err)
+	}
+	return k, nil
+}
+
+// ParsePattern is ParseKey for a host pattern of a settings-file rule: a
+// label may also be a lone '*' ("*.pkg.example.com"), which the rule
+// matcher gives its meaning; everything else follows the host rule.
+func ParsePattern(raw string) (Key, error) {
+	k, _, err := parseKey(raw, true)
+	return k, err
+}
+
+// parseKey does the work of ParseKey; it also returns the path as given
+// (before "/v1" and the like are dropped). wild allows '*' labels.
+func parseKey(raw string, wild bool) (Key, string, error) {
 	s := strings.TrimSpace(raw)
 	k := Key{Raw: s}
 	if s == "" {
-		return k, fmt.Errorf("empty server key")
+		return k, "", fmt.Errorf("empty server key")
 	}
 	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return k, fmt.Errorf("server key %q contains white space or control characters", s)
+		return k, "", fmt.Errorf("server key %q contains white space or control characters", s)
 	}
 	if s == HubKey+"access-token" || s == HubKey+"refresh-token" {
 		k.Host, k.Opaque = HubHost, true
-		return k, nil
+		return k, "", nil
 	}
 	rest := s
 	if i := strings.Index(rest, "://"); i >= 0 {
-		scheme := strings.ToLower(rest[:i])
+		scheme := LowerASCII(rest[:i])
 		if scheme != "http" && scheme != "https" {
-			return k, fmt.Errorf("server key %q: unsupported scheme %q", s, scheme)
+			return k, "", fmt.Errorf("server key %q: unsupported scheme %q", s, rest[:i])
 		}
 		rest = rest[i+3:]
 	}
-	host, path, _ := strings.Cut(rest, "/")
+	host, rawPath, _ := strings.Cut(rest, "/")
 	if strings.ContainsAny(host, "@?#\\") {
-		return k, fmt.Errorf("server key %q: not a registry host", s)
+		return k, "", fmt.Errorf("server key %q: not a registry host", s)
 	}
-	h, err := normaliseHost(host)
-	if err != nil {
-		return k, fmt.Errorf("server key %q: %w", s, err)
+	h, err := normaliseHost(host, wild)
+	switch {
+	case err != nil && host == s:
+		return k, "", fmt.Errorf("server key %q: %w", s, err)
+	case err != nil:
+		return k, "", fmt.Errorf("server key %q: host %q: %w", s, host, err)
 	}
 	k.Host = h
-	path = strings.Trim(path, "/")
+	path := strings.Trim(rawPath, "/")
 	if path == "v1" || path == "v2" {
 		path = ""
 	}
@@ -84,38 +131,51 @@ func ParseKey(raw string) (Key, error) {
 		path = ""
 	}
 	k.Path = path
-	return k, nil
+	return k, rawPath, nil
 }
 
-// normaliseHost lower-cases host[:port], maps Docker Hub aliases to HubHost
-// and validates the port.
-func normaliseHost(host string) (string, error) {
+// normaliseHost applies the host rule (see ParseKey) to host[:port]: it
+// lower-cases ASCII letters, maps Docker Hub aliases to HubHost and
+// validates the name and the port. Errors do not repeat host.
+func normaliseHost(host string, wild bool) (string, error) {
 	if host == "" {
 		return "", fmt.Errorf("no host")
 	}
-	h := strings.ToLower(host)
-	name, port := h, ""
+	for _, r := range host {
+		if !hostRune(r) && !(wild && r == '*') {
+			return "", fmt.Errorf("%s is not allowed; a registry host is ASCII letters, digits, '-' and '.', "+
+				"or an [IPv6] address, with an optional :port", describeRune(r))
+		}
+	}
+	h := LowerASCII(host)
+	name, port, hasPort := h, "", false
 	if strings.HasPrefix(h, "[") {
-		end := strings.Index(h, "]")
+		end := strings.IndexByte(h, ']')
 		if end < 0 {
-			return "", fmt.Errorf("malformed IPv6 host %q", host)
+			return "", fmt.Errorf("malformed IPv6 address: no ']'")
 		}
-		name, port = h[:end+1], strings.TrimPrefix(h[end+1:], ":")
-		if h[end+1:] != "" && !strings.HasPrefix(h[end+1:], ":") {
-			return "", fmt.Errorf("malformed host %q", host)
+		name = h[:end+1]
+		switch after := h[end+1:]; {
+		case after == "":
+		case after[0] == ':':
+			port, hasPort = after[1:], true
+		default:
+			return "", fmt.Errorf("malformed host: %q after the IPv6 address", after)
 		}
-		if net.ParseIP(name[1:end]) == nil {
-			return "", fmt.Errorf("malformed IPv6 host %q", host)
+		if ip := name[1:end]; !strings.Contains(ip, ":") || net.ParseIP(ip) == nil {
+			return "", fmt.Errorf("malformed IPv6 address %q", ip)
 		}
-	} else if i := strings.LastIndex(h, ":"); i >= 0 {
-		name, port = h[:i], h[i+1:]
+	} else {
+		if i := strings.LastIndexByte(h, ':'); i >= 0 {
+			name, port, hasPort = h[:i], h[i+1:], true
+		}
+		if err := checkName(name, wild); err != nil {
+			return "", fmt.Errorf("malformed host: %w", err)
+		}
 	}
-	if name == "" || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, "..") {
-		return "", fmt.Errorf("malformed host %q", host)
-	}
-	if port != "" || strings.HasSuffix(h, ":") {
+	if hasPort {
 		if port == "" || len(port) > 5 || strings.Trim(port, "0123456789") != "" {
-			return "", fmt.Errorf("malformed port in %q", host)
+			return "", fmt.Errorf("malformed port %q: want 1 to 5 digits", port)
 		}
 		if hubAliases[name] && port == "443" {
 			return HubHost, nil
@@ -126,6 +186,74 @@ func normaliseHost(host string) (string, error) {
 		return HubHost, nil
 	}
 	return name, nil
+}
+
+// hostRune reports whether r may appear in host[:port] at all.
+func hostRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-:[]", r)
+}
+
+// checkName checks a lower-cased DNS name: labels of [a-z0-9-] that neither
+// start nor end with '-' (docker's domain-name component), joined by '.'.
+// With wild, a label may be a lone '*'.
+func checkName(name string, wild bool) error {
+	if name == "" {
+		return fmt.Errorf("no host name")
+	}
+	for _, l := range strings.Split(name, ".") {
+		switch {
+		case l == "":
+			return fmt.Errorf("empty label")
+		case wild && l == "*":
+		case wild && strings.Contains(l, "*"):
+			return fmt.Errorf("label %q: \"*\" must stand for whole labels, as in \"*.example.com\"", l)
+		case strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-"):
+			return fmt.Errorf("label %q starts or ends with '-'", l)
+		case strings.ContainsFunc(l, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') }):
+			return fmt.Errorf("label %q: want letters, digits and '-'", l)
+		}
+	}
+	return nil
+}
+
+// checkRepoPath checks the path of a key to be stored (one trailing slash
+// allowed, as in docker's "https://index.docker.io/v1/"): components of
+// lower-case ASCII letters, digits, '.', '_' and '-'.
+func checkRepoPath(path string) error {
+	path = strings.TrimSuffix(path, "/")
+	if path == "" {
+		return nil
+	}
+	for _, c := range strings.Split(path, "/") {
+		if c == "" || strings.ContainsFunc(c, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
+		}) {
+			return fmt.Errorf("repository path %q: want lower-case letters, digits, '.', '_' and '-' in components joined by '/'", path)
+		}
+	}
+	return nil
+}
+
+// LowerASCII lower-cases the ASCII letters of s and nothing else. It is the
+// only case mapping regkey applies to hosts (see ParseKey): never use
+// strings.ToLower or strings.EqualFold on a host.
+func LowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// describeRune names r for an error message without writing it raw: a
+// look-alike letter shown as itself is no help.
+func describeRune(r rune) string {
+	if r == utf8.RuneError {
+		return "U+FFFD or a byte that is not UTF-8"
+	}
+	return fmt.Sprintf("%q (U+%04X)", r, r)
 }
 
 // IsHub reports whether the key names Docker Hub.

@@ -32,15 +32,6 @@ func (e Env) Get(key string) string { return e[key] }
 // Lookup returns the value of key and whether it is set.
 func (e Env) Lookup(key string) (string, bool) { v, ok := e[key]; return v, ok }
 
-// List returns the environment as "KEY=value" pairs, for child processes.
-func (e Env) List() []string {
-	out := make([]string, 0, len(e))
-	for k, v := range e {
-		out = append(out, k+"="+v)
-	}
-	return out
-}
-
 // Home is the user's home directory: $HOME, else the OS's idea of it.
 func (e Env) Home() string {
 	if h := e.Get("HOME"); h != "" {

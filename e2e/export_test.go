@@ -185,3 +185,55 @@ func onTerminal(t *testing.T, c *testenv.Client, name string, args ...string) te
 	res.Stdout = strings.ReplaceAll(res.Stdout, "\r\n", "\n")
 	return res
 }
+
+// TestExportEnvUnambiguous: `export --format env` writes a REGKEY_AUTH_
+// variable only for a host the env provider serves by that variable and no
+// other. "reg.example.test.5000" and "reg.example.test:5000" encode alike:
+// the first is refused, naming it and pointing to dockerconfigjson, with
+// nothing written; the second is exported, and a regkey that sources it
+// gives its secret to that host and not to the look-alike.
+func TestExportEnvUnambiguous(t *testing.T) {
+	t.Parallel()
+	const dotted, ported = "reg.example.test.5000", "reg.example.test:5000"
+	c := newProviderClient(t)
+	helperStore(t, c, dotted, "dotted-user", "dotted-secret")
+	helperStore(t, c, ported, "ported-user", "ported-secret")
+	other := newProviderClient(t)
+	sourcedGet := func(t *testing.T, file, key string) testenv.Result {
+		t.Helper()
+		return other.Run(t, []byte(key), "sh", "-c", `. "$1" && exec docker-credential-regkey get`, "sh", file)
+	}
+
+	for _, args := range [][]string{{dotted}, {ported, dotted}, nil} {
+		file := filepath.Join(t.TempDir(), "creds.sh")
+		argv := append(append([]string{"export"}, args...), "--format", "env", "--output", file)
+		res := c.Run(t, nil, "regkey", argv...)
+		if res.ExitCode != 1 || !strings.Contains(res.Stderr, dotted) || !strings.Contains(res.Stderr, "--format dockerconfigjson") ||
+			strings.Count(strings.TrimSpace(res.Stderr), "\n") != 0 {
+			t.Errorf("regkey %v: exit %d, stderr %q; want exit 1 and one line naming %s and --format dockerconfigjson", argv, res.ExitCode, res.Stderr, dotted)
+		}
+		if _, err := os.Stat(file); err == nil {
+			t.Errorf("regkey %v wrote %s", argv, file)
+		}
+		if strings.Contains(res.Stdout+res.Stderr, "secret") {
+			t.Errorf("regkey %v printed a secret: %q %q", argv, res.Stdout, res.Stderr)
+		}
+	}
+
+	file := filepath.Join(t.TempDir(), "creds.sh")
+	c.MustRun(t, nil, "regkey", "export", ported, "--format", "env", "--output", file)
+	res := sourcedGet(t, file, ported)
+	var got cred
+	if err := json.Unmarshal([]byte(res.Stdout), &got); err != nil || got.Secret != "ported-secret" {
+		t.Errorf("get %s after sourcing: exit %d, %q; want its secret", ported, res.ExitCode, res.Stdout)
+	}
+	if res := sourcedGet(t, file, dotted); res.ExitCode != 1 || strings.TrimSpace(res.Stdout) != notFound {
+		t.Errorf("get %s after sourcing %s's export: exit %d, %q; want not found", dotted, ported, res.ExitCode, res.Stdout)
+	}
+
+	// The format the refusal points to carries the look-alike exactly.
+	res = c.MustRun(t, nil, "regkey", "export", dotted, ported, "--format", "dockerconfigjson")
+	if got := exportedAuths(t, []byte(res.Stdout)); got[dotted] != "dotted-user:dotted-secret" || got[ported] != "ported-user:ported-secret" {
+		t.Errorf("dockerconfigjson auths %v", got)
+	}
+}

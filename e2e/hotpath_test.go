@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regkey/regkey/internal/kubelet"
+	"github.com/regkey/regkey/internal/kubelet/kubelettest"
 	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/providers/ecr/ecrfake"
 )
@@ -495,6 +497,31 @@ var lookAlikes = []string{
 	// The host with an env credential, as armed below
 	"registry-example.test", "registry.example.test.evil.example", "xregistry.example.test", "registry.example.test:5000",
 	"evil.example/registry.example.test", "registry_example.test",
+	// Unicode look-alikes of every armed host. Unicode case rules fold
+	// U+0130 'İ' and the Kelvin sign U+212A onto 'i' and 'k'
+	// (strings.ToLower), U+017F 'ſ' and U+0131 'ı' onto 'S' and 'I'
+	// (ToUpper, EqualFold); fullwidth letters and dots, the ideographic full
+	// stop and Cyrillic letters fold onto nothing but look the same. No
+	// registry host has any of them.
+	"ghcr.\u0130o", "GHCR.\u0130O", "https://ghcr.\u0130o/v2/", "ghcr.\u0130o/owner/img", "ghcr.\u0130o:443", "ghcr.\u0131o",
+	"\uff47hcr.io", "\uff27\uff28\uff23\uff32.io", "ghcr\uff0eio", "ghcr\u3002io", "ghcr.i\u043e", "ghcr.io\u200b",
+	"gcr.\u0130o", "us.gcr.\u0130o", "us-docker.p\u212Ag.dev", "europe-west1-docker.p\u212Ag.dev", "docker.us-west1.rep.p\u212Ag.dev",
+	"123456789012.d\u212Ar.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr.us-ea\u017ft-1.amazonaws.com",
+	"publ\u0130c.ecr.aws", "public.ecr.aw\u017f", "PUBL\u0131C.ECR.AWS",
+	"myreg\u0130stry.azurecr.\u0130o", "myregistry.azurecr.\u0130o",
+	"reg\u0130stry.gitlab.example.test", "REG\u0130STRY.GITLAB.EXAMPLE.TEST", "g\u0130tlab.example.test", "g\u0130tlab.example.test:443",
+	"reg\u0130stry.example.test", "registry.example.te\u017ft", "https://reg\u0130stry.example.test/",
+	// ... and of the look-alike the keystore holds a credential for: the
+	// keystore's other-spelling fallback must not answer them either.
+	"ghcr.io.ev\u0130l.example", "GHCR.IO.EV\u0130L.EXAMPLE", "ghcr.io.evil.exampl\u0435",
+}
+
+// unicodeImages are images on Unicode look-alikes of the armed hosts, for
+// kubelet-provider.
+var unicodeImages = []string{
+	"ghcr.\u0130o/owner/app", "us-docker.p\u212Ag.dev/p/r/app", "123456789012.d\u212Ar.ecr.us-east-1.amazonaws.com/app",
+	"publ\u0130c.ecr.aws/x/app", "myreg\u0130stry.azurecr.io/app", "reg\u0130stry.gitlab.example.test/g/app",
+	"reg\u0130stry.example.test/app", "ghcr.io.ev\u0130l.example/app",
 }
 
 // TestLookAlikesGetNoToken arms every provider with a working identity
@@ -575,6 +602,25 @@ func TestLookAlikesGetNoToken(t *testing.T) {
 		}
 		if res.Stderr != "" {
 			t.Errorf("get %q wrote to stderr (a provider was asked?): %q", key, res.Stderr)
+		}
+	}
+	// kubelet-provider refuses an image on a look-alike host (the kubelet
+	// logs the reason) and gives no credential.
+	secrets := []string{"gho_lookalike", "ya29.lookalike", "e2e-job-token", "e2e-env-secret", "stored-for-the-look-alike",
+		ecrfake.Password(ecrKeyID, "us-east-1")}
+	for _, image := range unicodeImages {
+		req, err := kubelettest.EncodeRequest(kubelet.APIVersionV1, image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := c.Run(t, req, "regkey", "kubelet-provider")
+		if res.ExitCode != 1 || res.Stdout != "" || !strings.Contains(res.Stderr, "is not allowed") {
+			t.Errorf("kubelet-provider for %q: exit %d, stdout %q, stderr %q; want exit 1 naming the character", image, res.ExitCode, res.Stdout, res.Stderr)
+		}
+		for _, s := range secrets {
+			if strings.Contains(res.Stdout+res.Stderr, s) {
+				t.Errorf("kubelet-provider for %q gave a secret", image)
+			}
 		}
 	}
 	if reqs := fake.Requests(); len(reqs) != 0 {

@@ -172,7 +172,8 @@ func FuzzGet(f *testing.F) {
 var decodeFailure = regexp.MustCompile(`^(no credentials server URL|no credentials username|` +
 	`reading credentials from stdin: (no credentials on stdin|truncated JSON|` +
 	`want a JSON object with string fields ServerURL, Username and Secret|` +
-	`malformed JSON at byte \d+: (not a JSON object|trailing data after the JSON object)))$`)
+	`malformed JSON at byte \d+: (not a JSON object|trailing data after the JSON object|not valid UTF-8)|` +
+	`a string holds a \\u escape of a lone UTF-16 surrogate, which is no character))$`)
 
 // FuzzDecodeStore checks that the store decoder never panics, never echoes
 // its input, and accepts nothing the reference library would refuse or read
@@ -183,6 +184,8 @@ func FuzzDecodeStore(f *testing.F) {
 		`{"serverurl":" h ","username":"u","secret":""}`,
 		`{"ServerURL":"h","Username":"u","Secret":"s"} x`,
 		`{"ServerURL":1}`, `null`, `[]`, `{`, ``, "\xff",
+		"{\"ServerURL\":\"h\",\"Username\":\"u\",\"Secret\":\"\xff\"}", `{"ServerURL":"h","Username":"u","Secret":"\ud800"}`,
+		`{"ServerURL":"h","Username":"u","Secret":"\ufffd\\ud800"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -193,6 +196,12 @@ func FuzzDecodeStore(f *testing.F) {
 				t.Fatalf("unexpected failure text %q", err)
 			}
 			return
+		}
+		// What is stored is what the client sent: U+FFFD only where the
+		// input spells it.
+		if n := strings.Count(p.ServerURL+p.Username+p.Secret, "\uFFFD"); n > strings.Count(string(data), "\uFFFD")+
+			strings.Count(strings.ToLower(string(data)), `\ufffd`) {
+			t.Fatalf("accepted %q as %+v, with a U+FFFD the input does not spell", data, p)
 		}
 		if p.ServerURL == "" || p.ServerURL != strings.TrimSpace(p.ServerURL) || p.Username == "" {
 			t.Fatalf("accepted %+v", p)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/regkey/regkey/auth"
 )
@@ -81,17 +82,28 @@ func list(ctx context.Context, b Backend, out io.Writer) error {
 // unknown fields are ignored, and "\u003ctoken\u003e" is the identity-token
 // username "<token>". ServerURL is returned trimmed. It fails with
 // ErrMissingServerURL or ErrMissingUsername as the reference does, and
-// refuses anything but one JSON object (trailing data included). Errors
-// never quote the input, which holds a secret.
+// refuses anything but one JSON object (trailing data included).
+//
+// Unlike the reference, it refuses a payload that is not valid UTF-8, or
+// whose strings hold a \u escape of a lone UTF-16 surrogate: encoding/json
+// would silently turn either into U+FFFD, and store a secret or a key that
+// is not what the client sent. Both are checked on the raw bytes, since the
+// decoded strings no longer tell. Errors never quote the input, which holds
+// a secret.
 func decodeStore(data []byte) (payload, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return payload{}, errMalformed(0, "no credentials on stdin")
 	}
+	if i := invalidUTF8(data); i >= 0 {
+		return payload{}, errMalformed(int64(i)+1, "not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	var req payload
+	var req storeRequest
 	if err := dec.Decode(&req); err != nil {
 		var syn *json.SyntaxError
 		switch {
+		case errors.Is(err, errLoneSurrogate):
+			return payload{}, errMalformed(0, err.Error())
 		case errors.As(err, &syn):
 			return payload{}, errMalformed(syn.Offset, "not a JSON object")
 		case errors.Is(err, io.ErrUnexpectedEOF):
@@ -103,8 +115,7 @@ func decodeStore(data []byte) (payload, error) {
 	if rest := bytes.TrimSpace(data[dec.InputOffset():]); len(rest) > 0 {
 		return payload{}, errMalformed(dec.InputOffset()+1, "trailing data after the JSON object")
 	}
-	r := req
-	r.ServerURL = strings.TrimSpace(r.ServerURL)
+	r := payload{ServerURL: strings.TrimSpace(string(req.ServerURL)), Username: string(req.Username), Secret: string(req.Secret)}
 	if r.ServerURL == "" {
 		return payload{}, ErrMissingServerURL
 	}
@@ -112,6 +123,73 @@ func decodeStore(data []byte) (payload, error) {
 		return payload{}, ErrMissingUsername
 	}
 	return r, nil
+}
+
+// storeRequest is a store payload as decoded: payload's fields, each checked
+// against its raw JSON text.
+type storeRequest struct {
+	ServerURL, Username, Secret wireString
+}
+
+// errLoneSurrogate is a string with a \u escape that is no character.
+var errLoneSurrogate = errors.New("a string holds a \\u escape of a lone UTF-16 surrogate, which is no character")
+
+// wireString is a JSON string that decodes exactly: one whose decoding
+// needed a U+FFFD that its raw text does not spell (a lone surrogate escape
+// such as "\ud800") is refused.
+type wireString string
+
+// UnmarshalJSON decodes b as encoding/json does, then compares the U+FFFD
+// in the result with those b spells, literally or as "\ufffd".
+func (w *wireString) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	if n := strings.Count(s, "\uFFFD"); n > 0 && n > spelledReplacements(b) {
+		return errLoneSurrogate
+	}
+	*w = wireString(s)
+	return nil
+}
+
+// spelledReplacements counts the U+FFFD a raw JSON string spells: as UTF-8,
+// or as a "\ufffd" escape (hex digits in either case).
+func spelledReplacements(b []byte) int {
+	n := bytes.Count(b, []byte("\uFFFD"))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			continue
+		}
+		if b[i+1] == 'u' && i+6 <= len(b) && isFFFD(b[i+2:i+6]) {
+			n++
+		}
+		i++ // the escaped character is not itself an escape
+	}
+	return n
+}
+
+// isFFFD reports whether the four hex digits h are fffd, in either case.
+func isFFFD(h []byte) bool {
+	for i, c := range h {
+		if c|0x20 != "fffd"[i] { // ASCII case only: 'F' and 'D' become 'f' and 'd'
+			return false
+		}
+	}
+	return true
+}
+
+// invalidUTF8 returns the offset of the first byte of data that is not
+// valid UTF-8, or -1.
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
 }
 
 // readKey reads the server key for get and erase: stdin trimmed, as the

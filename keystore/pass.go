@@ -10,10 +10,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/childenv"
 )
 
 // passFolder is the folder of the password store that holds regkey's
@@ -74,19 +76,31 @@ func newPassStore(o Options, folder string) (*passStore, error) {
 	if t <= 0 {
 		t = DefaultPassTimeout
 	}
-	env := make([]string, 0, len(o.Env)+2)
-	for k, v := range o.Env {
-		if k != "PASSWORD_STORE_DIR" && k != "PATH" {
-			env = append(env, k+"="+v)
-		}
-	}
 	path := o.Env["PATH"]
 	if path == "" {
 		path = os.Getenv("PATH") // gpg must be found too
 	}
-	env = append(env, "PASSWORD_STORE_DIR="+dir, "PATH="+path)
+	env := append(passEnv(o.Env), "PASSWORD_STORE_DIR="+dir, "PATH="+path)
 	return &passStore{prog: prog, env: env, storeDir: dir, folder: folder,
 		lock: filepath.Join(o.DataDir, "pass.lock"), timeout: t}, nil
+}
+
+// passVars are the variables pass and the gpg it runs read, beyond the
+// session (childenv.Session): pass's own settings, gpg's home, agent and
+// pinentry, and the identity git commits with in a store kept in git.
+var passVars = []string{"PASSWORD_STORE_*", "GNUPGHOME", "GPG_TTY", "GPG_AGENT_INFO", "PINENTRY_USER_DATA",
+	"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"}
+
+// passEnv is the environment of every pass run, without PASSWORD_STORE_DIR
+// and PATH (the caller sets both): the session and passVars, and nothing
+// else of regkey's environment, whose secrets (REGKEY_FILE_KEY, the env
+// provider's credentials, cloud and CI tokens) are no business of pass, gpg
+// or git.
+func passEnv(env map[string]string) []string {
+	out := childenv.Build(env, passVars...)
+	return slices.DeleteFunc(out, func(kv string) bool {
+		return strings.HasPrefix(kv, "PASSWORD_STORE_DIR=") || strings.HasPrefix(kv, "PATH=")
+	})
 }
 
 // Get returns the credential stored under key.

@@ -190,3 +190,70 @@ func TestPassIgnoresStrayFiles(t *testing.T) {
 		t.Fatalf("List = %v, %v; want %s listed as alice", list, err, key)
 	}
 }
+
+// childSecrets are secrets regkey's environment may hold that no child
+// program needs.
+var childSecrets = map[string]string{
+	"REGKEY_FILE_KEY": "leak-file-key", "REGKEY_AUTH_GHCR_IO": "u:leak-auth", "REGKEY_USERNAME_X": "leak-user",
+	"REGKEY_PASSWORD_X": "leak-password", "CI_JOB_TOKEN": "leak-job-token", "CI_REGISTRY_PASSWORD": "leak-ci-password",
+	"AWS_SECRET_ACCESS_KEY": "leak-aws", "AZURE_CLIENT_SECRET": "leak-azure", "GITHUB_TOKEN": "leak-github", "GH_TOKEN": "leak-gh",
+	"HTTPS_PROXY": "http://proxyuser:leak-proxy-password@127.0.0.1:9",
+}
+
+// recordingWrapper writes an executable name into dir that appends its
+// environment to dir/name.env, then runs the real program.
+func recordingWrapper(t *testing.T, dir, name string) string {
+	t.Helper()
+	real, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record := filepath.Join(dir, name+".env")
+	script := "#!/bin/sh\nenv >> '" + record + "'\nexec '" + real + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return record
+}
+
+// TestPassGetsNoSecrets: pass, and the gpg it runs, see the session and
+// their own settings only, and still store and read credentials.
+func TestPassGetsNoSecrets(t *testing.T) {
+	t.Parallel()
+	o := passOptions(t)
+	wrappers := t.TempDir()
+	records := []string{recordingWrapper(t, wrappers, "pass"), recordingWrapper(t, wrappers, "gpg")}
+	o.Env["PATH"] = wrappers + string(os.PathListSeparator) + os.Getenv("PATH")
+	for k, v := range childSecrets {
+		o.Env[k] = v
+	}
+	s, err := keystore.OpenNamed(o, uniqueName("regkey-childenv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	want := auth.Credential{Username: "u", Secret: "child-env-secret"}
+	if err := s.Set(ctx, "childenv.example.test", want); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, "childenv.example.test"); err != nil || got != want {
+		t.Fatalf("Get = %+v, %v; want %+v", got, err, want)
+	}
+	for _, record := range records {
+		data, err := os.ReadFile(record)
+		if err != nil {
+			t.Fatalf("%s: %v (the wrapper did not run)", record, err)
+		}
+		got := string(data)
+		for k, v := range childSecrets {
+			if strings.Contains(got, k+"=") || strings.Contains(got, v) {
+				t.Errorf("%s got %s", filepath.Base(record), k)
+			}
+		}
+		for _, want := range []string{"GNUPGHOME=" + o.Env["GNUPGHOME"], "PASSWORD_STORE_DIR=" + o.Env["PASSWORD_STORE_DIR"], "HOME="} {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s lacks %s", filepath.Base(record), want)
+			}
+		}
+	}
+}

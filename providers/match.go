@@ -16,7 +16,8 @@ import (
 // "myreg.azurecr.io.evil.example"; none of that is possible here.
 //
 // Every helper below looks only at the normalised host of an auth.Key (Host
-// is lower-case, without scheme or path); the repository path never takes
+// is lower-case ASCII by auth.ParseKey's host rule, without scheme or path,
+// so comparing bytes is comparing hosts); the repository path never takes
 // part, so "evil.example/ghcr.io" is the host "evil.example". Built-in
 // detection only considers the default HTTPS port: no port or ":443". A cloud
 // registry reached on another port is not the cloud registry, and a user who

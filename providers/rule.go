@@ -31,7 +31,7 @@ type hostGlob struct {
 // parseGlob normalises and validates a rule's match pattern.
 func parseGlob(s string) (hostGlob, error) {
 	g := hostGlob{raw: s}
-	k, err := auth.ParseKey(s)
+	k, err := auth.ParsePattern(s)
 	if err != nil {
 		return g, fmt.Errorf("match %q: %w", s, err)
 	}
@@ -53,15 +53,7 @@ func parseGlob(s string) (hostGlob, error) {
 		g.ipv6 = name
 		return g, nil
 	}
-	g.labels = strings.Split(name, ".")
-	for _, l := range g.labels {
-		if l == "" {
-			return g, fmt.Errorf("match %q: empty DNS label", s)
-		}
-		if l != "*" && strings.Contains(l, "*") {
-			return g, fmt.Errorf("match %q: %q: \"*\" must stand for whole labels, as in \"*.example.com\"", s, l)
-		}
-	}
+	g.labels = strings.Split(name, ".") // checked by auth.ParsePattern: no empty labels, '*' only as a whole label
 	if g.wildcards() == len(g.labels) {
 		return g, fmt.Errorf("match %q: a pattern needs at least one literal label", s)
 	}

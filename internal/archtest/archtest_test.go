@@ -54,6 +54,8 @@ func TestImportGraph(t *testing.T) {
 				t.Errorf("%s imports the test-only package %s outside its tests", rel, drel)
 			case rel == "auth" && !isStd(d):
 				t.Errorf("auth must import only the standard library; it imports %s", d)
+			case rel == "internal/childenv" && !isStd(d):
+				t.Errorf("internal/childenv must import only the standard library (keystore and providers share it); it imports %s", d)
 			case rel == "helper" && !isStd(d) && d != module+"/auth":
 				t.Errorf("helper must import only the standard library and auth; it imports %s", d)
 			case strings.HasPrefix(d, "github.com/spf13/cobra") && !strings.HasPrefix(rel, "internal/cli") && rel != "cmd/regkey":

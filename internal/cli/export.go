@@ -71,7 +71,10 @@ registry regkey knows of) in a form that tools without a credential helper read:
     k8s-secret        a Kubernetes Secret of type kubernetes.io/dockerconfigjson
                       (--name, --namespace), for imagePullSecrets
     env               shell exports: REGKEY_AUTH_<HOST>='user:secret' (read by
-                      another regkey) and DOCKER_AUTH_CONFIG (GitLab runners)
+                      another regkey) and DOCKER_AUTH_CONFIG (GitLab runners);
+                      a host whose variable would also name another host
+                      (reg.example.5000 reads like reg.example:5000) is
+                      refused: export it as dockerconfigjson
 
 Provider tokens expire (ECR 12 h, ACR 3 h, Google 1 h): re-export on a timer.
 The output holds secrets. It goes to stdout, or with --output to a file written

@@ -13,6 +13,7 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/childenv"
 )
 
 // helperTimeout bounds one call into another credential helper.
@@ -42,7 +43,7 @@ func (h execHelper) run(ctx context.Context, name, verb, input string) ([]byte, 
 	ctx, cancel := context.WithTimeout(ctx, helperTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, verb)
-	cmd.Env = h.env.List()
+	cmd.Env = childenv.Strip(h.env) // what docker would give the helper, minus regkey's own secrets
 	cmd.Stdin = strings.NewReader(input)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -145,16 +145,27 @@ func KubernetesSecret(name, namespace string, entries []Entry) ([]byte, error) {
 // its env provider), and DOCKER_AUTH_CONFIG holding the docker config of
 // all entries (GitLab runners and `regkey`-less jobs read it). Values are
 // single-quoted, so sourcing the file runs nothing.
+//
+// A variable is written only for a host the env provider serves by that
+// variable and no other (envcred.CheckHost): for any other host, such as
+// "reg.example.5000", whose variable another regkey would also read for
+// "reg.example:5000", Env fails naming the host, and the caller writes
+// nothing.
 func Env(entries []Entry) ([]byte, error) {
+	vars := map[string]string{}
+	for _, e := range entries {
+		if e.Key.Path != "" {
+			continue
+		}
+		if err := envcred.CheckHost(e.Key.Host); err != nil {
+			return nil, fmt.Errorf("%s has no unambiguous %s variable: %w; export it with --format %s",
+				e.Key.Host, envcred.AuthPrefix+"<HOST>", err, FormatDockerConfigJSON)
+		}
+		vars[envcred.AuthVar(e.Key.Host)] = e.Credential.Username + ":" + e.Credential.Secret
+	}
 	cfg, err := json.Marshal(build(entries))
 	if err != nil {
 		return nil, fmt.Errorf("encoding docker config: %w", err)
-	}
-	vars := map[string]string{}
-	for _, e := range entries {
-		if e.Key.Path == "" {
-			vars[envcred.AuthVar(e.Key.Host)] = e.Credential.Username + ":" + e.Credential.Secret
-		}
 	}
 	names := make([]string, 0, len(vars))
 	for n := range vars {

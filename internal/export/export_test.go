@@ -157,3 +157,25 @@ func TestEnvSourced(t *testing.T) {
 		t.Errorf("sourcing created files: %v", entries)
 	}
 }
+
+// TestEnvRefusesAmbiguousHosts: a host whose REGKEY_AUTH_ variable another
+// host would also read gets no variable; Env fails naming it and pointing
+// to dockerconfigjson, and returns nothing.
+func TestEnvRefusesAmbiguousHosts(t *testing.T) {
+	t.Parallel()
+	for _, host := range []string{"reg.example.5000", "127.0.0.1.5000", "[::ffff:1.2.3.4]:5000"} {
+		es := append(entries(t), Entry{Key: authtest.Key(t, host), Credential: auth.Credential{Username: "u", Secret: "s"}})
+		data, err := Env(es)
+		if err == nil || data != nil || !strings.Contains(err.Error(), host) || !strings.Contains(err.Error(), "--format dockerconfigjson") {
+			t.Errorf("Env with %s = %q, %v; want nothing and an error naming it and --format dockerconfigjson", host, data, err)
+		}
+		if _, err := DockerConfigJSON(es); err != nil {
+			t.Errorf("DockerConfigJSON with %s: %v", host, err)
+		}
+	}
+	// A repository-scoped entry never gets a variable, whatever its host.
+	es := []Entry{{Key: authtest.Key(t, "reg.example.5000/org"), Credential: auth.Credential{Username: "u", Secret: "s"}}}
+	if data, err := Env(es); err != nil || strings.Contains(string(data), "REGKEY_AUTH_") {
+		t.Errorf("Env with a path-scoped entry = %q, %v", data, err)
+	}
+}

@@ -84,7 +84,11 @@ func TestRegistryOf(t *testing.T) {
 			t.Errorf("RegistryOf(%q) = %q, %v; want %q", image, got, err, want)
 		}
 	}
-	for _, bad := range []string{"/app", "user@host/app", "%zz"} {
+	for _, bad := range []string{"/app", "user@host/app", "%zz",
+		// not hosts by regkey's rule, though url.Parse takes them (and
+		// decodes the %2e to a dot)
+		"ghcr.\u0130o/owner/app", "GHCR.\u0130O/owner/app", "gcr.\u0131o/p/i", "\uff47hcr.io/o/i", "ghcr%2eio/o/i",
+		"https://index.docker.io/v1/access-token"} {
 		if got, err := RegistryOf(bad); err == nil {
 			t.Errorf("RegistryOf(%q) = %q, want an error", bad, got)
 		}

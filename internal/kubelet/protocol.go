@@ -20,6 +20,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/regkey/regkey/auth"
 )
 
 // API versions of the protocol. The request and response shapes are the same
@@ -124,13 +126,25 @@ func DecodeRequest(r io.Reader) (Request, error) {
 }
 
 // RegistryOf returns the registry host[:port] of an image as the kubelet
-// sees it: the host of "https://" + image.
+// sees it: the host of "https://" + image, spelled as the image spells it
+// (the kubelet matches the auth keys of a response against the image). The
+// image must also name a registry by regkey's host rule (auth.ParseKey:
+// ASCII only), the rule every credential lookup applies: url.Parse accepts
+// non-ASCII hosts and decodes %XX in them, so it alone would let an image
+// spell one host two ways.
 func RegistryOf(image string) (string, error) {
 	u, err := parseSchemeless(image)
 	if err != nil {
 		return "", err
 	}
 	if u.Host == "" || u.User != nil {
+		return "", fmt.Errorf("image %q names no registry host", image)
+	}
+	k, err := auth.ParseKey(image)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("image %q: %w", image, err)
+	case k.Opaque:
 		return "", fmt.Errorf("image %q names no registry host", image)
 	}
 	return u.Host, nil

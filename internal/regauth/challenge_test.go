@@ -76,6 +76,9 @@ func TestIsLoopback(t *testing.T) {
 		"[::1]:5000": true, "::1": true, "[::1]": true,
 		"localhost.example.com": false, "10.0.0.1": false, "example.com:5000": false, "128.0.0.1": false,
 		"[::2]:5000": false, "": false,
+		// Unicode folds these onto "localhost"; they are other hosts, and
+		// plain HTTP (a password in clear) must not be allowed for them.
+		"localho\u017ft": false, "LOCALHO\u017fT:5000": false, "[localho\u017ft]": false,
 	} {
 		if got := IsLoopback(host); got != want {
 			t.Errorf("IsLoopback(%q) = %v, want %v", host, got, want)

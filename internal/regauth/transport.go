@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/regkey/regkey/auth"
 )
 
 // IsLoopback reports whether host (a host or host:port, IPv6 in brackets or
@@ -21,7 +23,7 @@ func IsLoopback(host string) bool {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
+	if auth.LowerASCII(host) == "localhost" { // never Unicode folding: "localhoſt" is another host
 		return true
 	}
 	ip := net.ParseIP(host)

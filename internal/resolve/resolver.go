@@ -68,10 +68,12 @@ func New(store keystore.Store, o Options) *Resolver {
 }
 
 // Store saves c under the key exactly as the client sent it (trimmed), so
-// that list shows that key and the client's own erase finds it. A key that
-// cannot name a registry is refused.
+// that list shows that key and the client's own erase finds it. A key no
+// client could ask for is refused (auth.ParseStoreKey): one that names no
+// registry ("{", "]", "-%", a non-ASCII host) or whose repository path is
+// not one.
 func (r *Resolver) Store(ctx context.Context, serverURL string, c auth.Credential) error {
-	k, err := auth.ParseKey(serverURL)
+	k, err := auth.ParseStoreKey(serverURL)
 	if err != nil {
 		return fmt.Errorf("storing credentials: %w", err)
 	}

@@ -34,6 +34,12 @@ func TestStore(t *testing.T) {
 			want: map[string]auth.Credential{"https://index.docker.io/v1/refresh-token": {Username: "<token>", Secret: "s"}}},
 		{name: "not a registry", key: "ghcr .io",
 			wantErr: `storing credentials: server key "ghcr .io" contains white space or control characters`},
+		{name: "names no registry", key: "{", wantErr: `storing credentials: server key "{": '{' (U+007B) is not allowed; ` +
+			`a registry host is ASCII letters, digits, '-' and '.', or an [IPv6] address, with an optional :port`},
+		{name: "names no registry either", key: "-%", wantErr: `storing credentials: server key "-%": '%' (U+0025) is not allowed; ` +
+			`a registry host is ASCII letters, digits, '-' and '.', or an [IPv6] address, with an optional :port`},
+		{name: "a path no client asks for", key: "ghcr.io/Owner?x", wantErr: `storing credentials: server key "ghcr.io/Owner?x": ` +
+			`repository path "Owner?x": want lower-case letters, digits, '.', '_' and '-' in components joined by '/'`},
 		{name: "keystore failure", key: "ghcr.io", setErr: fmt.Errorf("keyring: %w", auth.ErrUnavailable),
 			wantErr: "storing credentials for ghcr.io: keyring: backend unavailable"},
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/regkey/regkey/auth"
 )
 
 // cloudInfo is what differs between Azure clouds for ACR: the Entra
@@ -109,12 +111,14 @@ func authorityHostname(authority string) string {
 	if err != nil {
 		return ""
 	}
-	return strings.ToLower(u.Hostname())
+	return auth.LowerASCII(u.Hostname())
 }
 
 // checkHTTPSURL accepts an absolute https URL with a host: Entra authorities
 // must be https (azidentity refuses anything else), and so must anything
-// that receives an Entra token.
+// that receives an Entra token. The host follows regkey's host rule
+// (auth.ParseKey: ASCII only), so that no look-alike of a known authority
+// passes for it.
 func checkHTTPSURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -122,6 +126,9 @@ func checkHTTPSURL(s string) error {
 	}
 	if u.Scheme != "https" || u.Host == "" || u.User != nil {
 		return fmt.Errorf("%q: want an https URL with a host", s)
+	}
+	if _, err := auth.ParseKey(u.Host); err != nil {
+		return fmt.Errorf("%q: %w", s, err)
 	}
 	return nil
 }

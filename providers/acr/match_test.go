@@ -180,9 +180,19 @@ func TestDisableInstanceDiscovery(t *testing.T) {
 		"https://127.0.0.1:8443":              true,
 		"https://login.microsoftonline.com.x": true,
 		"https://adfs.contoso.example/adfs/":  true,
+		// Unicode case rules fold these onto known authorities; they are
+		// other hosts, whose instance MSAL must not take on trust.
+		"https://log\u0130n.microsoftonline.com/": true,
+		"https://login.microso\u017ftonline.us":   true,
 	} {
 		if got := disableInstanceDiscovery(authority); got != want {
 			t.Errorf("disableInstanceDiscovery(%q) = %v, want %v", authority, got, want)
+		}
+	}
+	// And an authority or exchange URL must have an ASCII host at all.
+	for _, opt := range []string{optAuthorityHost, optExchangeURL} {
+		if _, err := New(nil, map[string]string{opt: "https://log\u0130n.microsoftonline.com/"}); err == nil || !strings.Contains(err.Error(), "U+0130") {
+			t.Errorf("New with %s on a U+0130 host: %v; want an error naming U+0130", opt, err)
 		}
 	}
 }

@@ -3,8 +3,8 @@
 // variables (GitHub Actions secrets, GitLab CI/CD variables, Jenkins
 // credentials bindings, Buildkite, CircleCI contexts...).
 //
-// For a registry host H (normalised as auth.ParseKey does, then encoded by
-// Encode) it reads, in this order:
+// For a registry host H (normalised as auth.ParseKey does, accepted by
+// CheckHost, then encoded by Encode) it reads, in this order:
 //
 //  1. REGKEY_AUTH_<H> = "user:secret" (split at the first ':', so the
 //     secret may contain ':' and the user may not);
@@ -20,7 +20,10 @@
 //
 // regkey derives the variable name from the host it is asked about and
 // looks only that name up; it never reads a host out of a variable name, so
-// a variable can only ever serve the hosts that encode to its name.
+// a variable can only ever serve the hosts that encode to its name, and
+// CheckHost keeps that to one host: a host whose name would also be another
+// host's ("reg.example.5000", which reads like "reg.example:5000") has no
+// variables.
 //
 // A user rule may instead name the variables explicitly with the options
 // auth_var, or username_var and password_var.
@@ -152,6 +155,9 @@ func (p *Provider) Get(_ context.Context, k auth.Key) (providers.Token, error) {
 		hint = "set " + p.fixed.user + " and " + p.fixed.pass
 	case spellings(k) == nil:
 		hint = "the host has no variable name"
+		if err := CheckHost(k.Host); err != nil {
+			hint += ": " + err.Error()
+		}
 	}
 	return providers.Token{}, fmt.Errorf("env %s: %s: %w", k.Host, hint, providers.ErrNoCredentials)
 }

@@ -37,6 +37,72 @@ func TestEncode(t *testing.T) {
 	}
 }
 
+func TestCheckHost(t *testing.T) {
+	t.Parallel()
+	for _, h := range []string{"ghcr.io", "ghcr.io:443", "docker.io", "127.0.0.1", "127.0.0.1:5000", "localhost:5000",
+		"my-registry.example.com", "a--b.example", "xn--caf-dma.example", "[::1]", "[::1]:5000", "[fe80::1:2]:443", "r.example5",
+		"5.example"} {
+		if err := CheckHost(h); err != nil {
+			t.Errorf("CheckHost(%q): %v", h, err)
+		}
+	}
+	for _, h := range []string{
+		"reg.example.5000", "reg.example.5000:80", "1.2.3", "1.2.3.4.5", "999.1.1.1", "localhost.5000", // read like a port
+		"[::ffff:1.2.3.4]", "[::ffff:1.2.3.4]:5000", // like [::ffff:1:2:3:4]
+		"my_reg.example", "Ghcr.io", "ghcr.\u0130o", "ghcr.io/owner", "index.docker.io/library/x", "", "https://ghcr.io",
+	} {
+		if err := CheckHost(h); err == nil {
+			t.Errorf("CheckHost(%q) = nil, want an error", h)
+		}
+	}
+}
+
+// alikes returns the strings that encode like host but differ from it in
+// one place: a one-'_' character for another, '-' for two of them, or two
+// of them for '-'.
+func alikes(host string) []string {
+	singles := []string{".", ":", "[", "]", "_", "/", "\u0130"}
+	var out []string
+	for i := 0; i < len(host); i++ {
+		pre, c := host[:i], host[i:i+1]
+		switch {
+		case strings.Contains(".:[]", c):
+			for _, s := range singles {
+				out = append(out, pre+s+host[i+1:])
+			}
+			if i+1 < len(host) && strings.Contains(".:[]", host[i+1:i+2]) {
+				out = append(out, pre+"-"+host[i+2:])
+			}
+		case c == "-":
+			for _, a := range singles {
+				for _, b := range singles {
+					out = append(out, pre+a+b+host[i+1:])
+				}
+			}
+		}
+	}
+	return out
+}
+
+// FuzzEncodeOneToOne: two different hosts CheckHost accepts never get the
+// same variable, so a secret exported for one is never read for another.
+func FuzzEncodeOneToOne(f *testing.F) {
+	for _, s := range []string{"reg.example:5000", "reg.example.5000", "1.2.3.4:5", "1.2.3.4.5", "my-reg.example", "my.reg.example",
+		"[::ffff:1.2.3.4]", "[::ffff:1:2:3:4]", "[a::b]:1", "[a::b:1]", "[::1]:5000", "a--b.c", "a-b-c.d:443", "[1:2:3:4:5:6:7:8]:80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, host string) {
+		if CheckHost(host) != nil {
+			return
+		}
+		for _, other := range alikes(host) {
+			if other != host && Encode(other) == Encode(host) && CheckHost(other) == nil {
+				t.Fatalf("%q and %q both have variables and both encode as %s", host, other, Encode(host))
+			}
+		}
+	})
+}
+
 func TestMatchesEnv(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{
@@ -63,6 +129,8 @@ func TestMatchesEnv(t *testing.T) {
 		{"my-registry.example.com", false}, // hyphen encodes as "__": no leak to a look-alike domain
 		{"my.registry-example.com", false},
 		{"my.registry.example.com.evil.example", false},
+		{"127.0.0.1.5000", false}, // reads like 127.0.0.1:5000: no variables
+		{"127.0.0.1.5000/some/repo", false},
 		{"evil.example/my.registry.example.com", false},
 		{"pair.example", true},
 		{"half.example", true}, // malformed, so that Get reports it
@@ -72,12 +140,18 @@ func TestMatchesEnv(t *testing.T) {
 		{"empty.example", false},
 		{"lower.example", false},
 		{"broken.example", true},
-		{"my_registry.example.com", false}, // underscores have no variable
 		{"https://index.docker.io/v1/access-token", false},
 	}
 	for _, tt := range tests {
 		if got := MatchesEnv(env, authtest.Key(t, tt.key)); got != tt.want {
 			t.Errorf("MatchesEnv(%q) = %v, want %v", tt.key, got, tt.want)
+		}
+	}
+	// auth.ParseKey refuses these hosts; a Key built by hand with one still
+	// has no variable ('_' would read as '.', a non-ASCII letter as '_').
+	for _, h := range []string{"my_registry.example.com", "my.reg\u0130stry.example.com", "my.registry\u2024example.com"} {
+		if MatchesEnv(env, auth.Key{Raw: h, Host: h}) {
+			t.Errorf("MatchesEnv(%q) = true, want false", h)
 		}
 	}
 }

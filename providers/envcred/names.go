@@ -1,6 +1,8 @@
 package envcred
 
 import (
+	"fmt"
+	"net"
 	"strings"
 
 	"github.com/regkey/regkey/auth"
@@ -25,14 +27,9 @@ const (
 //	docker.io               → DOCKER_IO (Docker Hub under any of its names)
 //
 // The encoding is one-way and regkey never turns a variable name back into
-// a host. It is unambiguous for DNS names, whose labels neither start nor
-// end with '-', so "my-registry.example.com" and "my.registry.example.com"
-// get different variables. Two spellings do collide: "host:5000" and
-// "host.5000". A last label of digits is not a public DNS name (no TLD is
-// numeric), so only a private resolver could make those two different
-// machines; do not put a secret for one where the other is reachable.
-// Hosts with any other character (an underscore, which would read as a
-// '.') have no variable at all: see spellings.
+// a host. Encode itself is not one-to-one: "host:5000" and "host.5000"
+// encode alike, and so would "my_reg.example" and "my.reg.example". Only the
+// hosts CheckHost accepts have variables; on those it is one-to-one.
 func Encode(host string) string {
 	var b strings.Builder
 	b.Grow(len(host) + 8)
@@ -51,6 +48,43 @@ func Encode(host string) string {
 	return b.String()
 }
 
+// CheckHost reports whether host, a normalised registry host
+// (auth.Key.Host), has variables of its own: nil when it does, else why
+// not (the error does not repeat host). It is the env provider's rule, and `regkey export --format env`
+// writes variables only for hosts it accepts. The rule makes Encode
+// one-to-one, so that a variable serves exactly one host:
+//
+//   - the host follows regkey's host rule (auth.ParseKey), in normal form
+//     and without a path: ASCII letters, digits and '-' only, labels never
+//     starting or ending with '-', so a run of '_' in a name reads back
+//     unambiguously ('_' is '.', "__" is '-');
+//   - a name whose last label is a number must be an IPv4 address:
+//     otherwise "host.5000" would read as "host:5000" (no public DNS name
+//     ends in a number);
+//   - an IPv6 address has no dotted IPv4 part, which would encode like the
+//     address written with colons only.
+func CheckHost(host string) error {
+	k, err := auth.ParseKey(host)
+	switch {
+	case err != nil:
+		return err
+	case k.Opaque || k.Host != host:
+		return fmt.Errorf("%q is not a registry host in normal form (%q)", host, k.Host)
+	}
+	name := auth.Key{Host: host}.HostOnly()
+	if strings.HasPrefix(name, "[") {
+		if strings.Contains(name, ".") {
+			return fmt.Errorf("it is an IPv6 address with a dotted IPv4 part, and '.' and ':' both encode as '_'")
+		}
+		return nil
+	}
+	last := name[strings.LastIndexByte(name, '.')+1:]
+	if strings.Trim(last, "0123456789") == "" && net.ParseIP(name).To4() == nil {
+		return fmt.Errorf("its name ends in a number (%q) but is not an IPv4 address, and '.' and ':' both encode as '_'", last)
+	}
+	return nil
+}
+
 // AuthVar is the name of the "user:secret" variable for host.
 func AuthVar(host string) string { return AuthPrefix + Encode(host) }
 
@@ -62,11 +96,10 @@ func PasswordVar(host string) string { return PasswordPrefix + Encode(host) }
 
 // spellings lists the hosts whose variables may serve k, best first: the
 // host as normalised, then the same host with ":443" dropped or added
-// (auth.SameRegistry treats them as one registry). Hosts with characters
-// other than lower-case letters, digits, '.', '-', ':' and IPv6 brackets
-// (an underscore, say, which Encode would confuse with '.') have none.
+// (auth.SameRegistry treats them as one registry). Hosts CheckHost refuses
+// have none.
 func spellings(k auth.Key) []string {
-	if k.Opaque || k.Host == "" || strings.ContainsFunc(k.Host, odd) {
+	if k.Opaque || k.Host == "" || CheckHost(k.Host) != nil {
 		return nil
 	}
 	switch k.Port() {
@@ -76,11 +109,6 @@ func spellings(k auth.Key) []string {
 		return []string{k.Host, k.Host + ":443"}
 	}
 	return []string{k.Host}
-}
-
-// odd reports whether r may not appear in a host that has variables.
-func odd(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune(".-:[]", r))
 }
 
 // varSet names the variables one credential is read from.

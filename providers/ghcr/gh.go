@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/childenv"
 	"github.com/regkey/regkey/providers"
 )
 
@@ -27,13 +28,6 @@ const (
 	maxStderrOutput = 4 << 10
 	maxHostsFile    = 256 << 10
 )
-
-// ghStripVars are removed from gh's environment: the env source has already
-// looked at them, and the gh source means the stored login.
-var ghStripVars = map[string]bool{
-	"GH_TOKEN": true, "GITHUB_TOKEN": true,
-	"GH_ENTERPRISE_TOKEN": true, "GITHUB_ENTERPRISE_TOKEN": true,
-}
 
 // ghRunner runs `gh auth token`, which answers from gh's own config (or the
 // keyring gh stores tokens in) without any network access.
@@ -88,20 +82,17 @@ func (r ghRunner) token(ctx context.Context, env map[string]string) (string, err
 	return tok, nil
 }
 
-// ghEnv is the environment gh runs with: the snapshot regkey was started
-// with (GH_CONFIG_DIR, HOME, XDG_*, proxies), minus token variables, with
-// prompts and the update check turned off.
+// ghEnv is the environment gh runs with: the session (PATH, HOME, XDG_*,
+// locale, the D-Bus session of a keyring gh may keep its token in; see
+// childenv.Session) and GH_CONFIG_DIR, with prompts and the update check
+// turned off. Nothing else of regkey's environment reaches gh: not the
+// secrets of other providers or of regkey itself, and not GH_TOKEN,
+// GITHUB_TOKEN or the enterprise tokens either. The env source has read
+// those before gh runs; the gh source means gh's stored login, which gh
+// would otherwise not report (`gh auth token` prints GH_TOKEN when it is
+// set). `gh auth token --hostname github.com` needs no network, so no proxy.
 func ghEnv(env map[string]string) []string {
-	out := make([]string, 0, len(env)+3)
-	for k, v := range env {
-		switch {
-		case ghStripVars[k]:
-		case k == "GH_NO_UPDATE_NOTIFIER" || k == "GH_PROMPT_DISABLED" || k == "NO_COLOR":
-		default:
-			out = append(out, k+"="+v)
-		}
-	}
-	return append(out, "GH_NO_UPDATE_NOTIFIER=1", "GH_PROMPT_DISABLED=1", "NO_COLOR=1")
+	return append(childenv.Build(env, "GH_CONFIG_DIR"), "GH_NO_UPDATE_NOTIFIER=1", "GH_PROMPT_DISABLED=1", "NO_COLOR=1")
 }
 
 // ghUser returns the github.com login name from gh's hosts.yml, or "" when

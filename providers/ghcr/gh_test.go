@@ -221,3 +221,47 @@ func TestGHOutputs(t *testing.T) {
 		})
 	}
 }
+
+// TestGHGetsNoSecrets: gh runs with the session and GH_CONFIG_DIR only;
+// none of the secrets in regkey's environment reaches it, nor the token
+// variables (the gh source means gh's stored login).
+func TestGHGetsNoSecrets(t *testing.T) {
+	t.Parallel()
+	record := filepath.Join(t.TempDir(), "gh-env")
+	cfg := writeHosts(t, "")
+	env := offlineEnv(fakeGH(t, "env > '"+record+"'\necho gho_recorded\n")+":/usr/bin:/bin", cfg)
+	secrets := map[string]string{
+		"GH_TOKEN": "leak-gh-token", "GITHUB_TOKEN": "leak-github-token", "GH_ENTERPRISE_TOKEN": "leak-ghe-token",
+		"GITHUB_ENTERPRISE_TOKEN": "leak-ghe-token-2", "REGKEY_FILE_KEY": "leak-file-key", "REGKEY_AUTH_GHCR_IO": "u:leak-auth",
+		"REGKEY_PASSWORD_GHCR_IO": "leak-password", "CI_JOB_TOKEN": "leak-job-token", "CI_REGISTRY_PASSWORD": "leak-ci-password",
+		"AWS_SECRET_ACCESS_KEY": "leak-aws", "AWS_SESSION_TOKEN": "leak-aws-session", "AZURE_CLIENT_SECRET": "leak-azure",
+		"GOOGLE_APPLICATION_CREDENTIALS": "/leak/adc.json", "DOCKER_AUTH_CONFIG": "leak-docker-auth",
+	}
+	for k, v := range secrets {
+		env[k] = v
+	}
+	env["LANG"], env["XDG_CONFIG_HOME"] = "C.UTF-8", "/xdg/config"
+	tok, err := getWith(t, env, map[string]string{"token_source": "gh"})
+	if err != nil || tok.Secret != "gho_recorded" {
+		t.Fatalf("Get = %+v, %v", tok, err)
+	}
+	data, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(data)
+	for k, v := range secrets {
+		if strings.Contains(got, k+"=") || strings.Contains(got, v) {
+			t.Errorf("gh got %s", k)
+		}
+	}
+	for _, want := range []string{"GH_CONFIG_DIR=" + cfg, "HOME=", "PATH=", "LANG=C.UTF-8", "XDG_CONFIG_HOME=/xdg/config",
+		"GH_NO_UPDATE_NOTIFIER=1", "GH_PROMPT_DISABLED=1", "NO_COLOR=1"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("gh's environment lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "PROXY=") {
+		t.Errorf("gh got a proxy, which it does not need and whose URL may hold a password:\n%s", got)
+	}
+}

@@ -58,6 +58,10 @@ func TestMatchesEnv(t *testing.T) {
 		{map[string]string{"CI_REGISTRY": ""}, "registry.gitlab.com", false},
 		{map[string]string{"CI_REGISTRY": "not a host"}, "not", false},
 		{map[string]string{"CI_REGISTRY": "registry.example.com/group"}, "registry.example.com", false},
+		// A CI_REGISTRY that is no ASCII host names no registry, even when
+		// Unicode case rules would fold it onto one.
+		{map[string]string{"CI_REGISTRY": "REG\u0130STRY.EXAMPLE.COM", "CI_JOB_TOKEN": "t"}, "registry.example.com", false},
+		{map[string]string{"CI_DEPENDENCY_PROXY_SERVER": "gitlab.\u212Aom:443", "CI_JOB_TOKEN": "t"}, "gitlab.kom", false},
 		{nil, "registry.gitlab.com", false},
 	}
 	for _, tt := range tests {

@@ -38,7 +38,7 @@ func journalEdit(t *testing.T, j *Journal, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Write(path, a.Original, a.Exists, a.Mode, b); err != nil {
+	if err := j.Write(path, KindAuthFile, a.Original, a.Exists, a.Mode, b); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -373,5 +373,34 @@ func TestBackupsOf(t *testing.T) {
 	}
 	if got, err := BackupsOf(filepath.Join(dir, "missing", "config.json")); err != nil || got != nil {
 		t.Errorf("missing dir: %q %v", got, err)
+	}
+}
+
+// TestJournalRecordsWhatEachFileIs: the journal keeps each file's kind, so
+// that undo shows an auth file redacted whatever its name; a file an older
+// journal recorded without a kind is treated as one that may hold secrets.
+func TestJournalRecordsWhatEachFileIs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	j, _ := LoadJournal(filepath.Join(dir, "journal.json"))
+	auth, dropIn := filepath.Join(dir, "podman-auth"), filepath.Join(dir, "zz-regkey.conf")
+	if err := j.Write(auth, KindAuthFile, nil, false, 0o600, []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Write(dropIn, KindRegistriesConf, nil, false, 0o644, []byte("x = 1\n")); err != nil {
+		t.Fatal(err)
+	}
+	j2, err := LoadJournal(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := j2.Find(auth); f == nil || f.Kind != KindAuthFile || !f.MayHoldSecrets() {
+		t.Errorf("auth file entry = %+v", f)
+	}
+	if f := j2.Find(dropIn); f == nil || f.Kind != KindRegistriesConf || f.MayHoldSecrets() {
+		t.Errorf("drop-in entry = %+v", f)
+	}
+	if !(JournalFile{Path: dropIn}).MayHoldSecrets() {
+		t.Errorf("an entry without a kind is shown unredacted")
 	}
 }

@@ -380,3 +380,48 @@ func TestSetupMovesLoginsUnderAnySpelling(t *testing.T) {
 		t.Errorf("after undo:\n%s\nwant\n%s", got, original)
 	}
 }
+
+// TestSetupUndoDryRunRedactsAnyAuthFileName: REGISTRY_AUTH_FILE may be called
+// anything (here "podman-auth", no extension). `regkey setup --undo
+// --dry-run` shows the file setup edited with its secret redacted, as
+// `setup --dry-run` does, because of what the file is, not its name.
+func TestSetupUndoDryRunRedactsAnyAuthFileName(t *testing.T) {
+	t.Parallel()
+	testenv.RequireProgram(t, "skopeo")
+	r := testenv.BasicRegistry(t)
+	ref := r.Push(t, testenv.NewImage(t, "v1"), "test/name:v1")
+	c := newClient(t, backends[0])
+	authFile := filepath.Join(c.Dir, "podman-auth")
+	c.Setenv("REGISTRY_AUTH_FILE", authFile)
+	basic := base64.StdEncoding.EncodeToString([]byte(r.User + ":" + r.Password))
+	original := fmt.Sprintf("{\n\t\"auths\": {\n\t\t%q: {\n\t\t\t\"auth\": %q\n\t\t}\n\t}\n}\n", r.Host, basic)
+	if err := os.WriteFile(authFile, []byte(original), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.MustRun(t, nil, "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+
+	c.MustRun(t, nil, "regkey", "setup", "--podman")
+	assertNoPlaintext(t, c, basic)
+	c.ResetHelperCalls(t)
+	c.MustRun(t, nil, "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+	if gets(c.HelperCalls(t), r.Host) == 0 {
+		t.Errorf("skopeo did not ask regkey: %v", c.HelperCalls(t))
+	}
+
+	dry := c.MustRun(t, nil, "regkey", "setup", "--undo", "--dry-run")
+	if strings.Contains(dry.Stdout+dry.Stderr, basic) || strings.Contains(dry.Stdout+dry.Stderr, r.Password) {
+		t.Errorf("setup --undo --dry-run shows the secret:\n%s%s", dry.Stdout, dry.Stderr)
+	}
+	for _, want := range []string{"--- " + authFile, `"auth": "<redacted>"`} {
+		if !strings.Contains(dry.Stdout, want) {
+			t.Errorf("setup --undo --dry-run lacks %q:\n%s", want, dry.Stdout)
+		}
+	}
+	if got := readFile(t, authFile); got == original {
+		t.Errorf("the dry run restored %s", authFile)
+	}
+	c.MustRun(t, nil, "regkey", "setup", "--undo")
+	if got := readFile(t, authFile); got != original {
+		t.Errorf("after undo:\n%s\nwant\n%s", got, original)
+	}
+}

@@ -72,3 +72,102 @@ func TestRegkeyLoginTLS(t *testing.T) {
 		}
 	})
 }
+
+// loginVerbose runs `regkey login -v` for user with secret on stdin.
+func loginVerbose(t *testing.T, c *testenv.Client, host, user, secret string, flags ...string) testenv.Result {
+	t.Helper()
+	args := append([]string{"login", "-v", "-u", user, "--password-stdin"}, flags...)
+	return c.Run(t, []byte(secret+"\n"), "regkey", append(args, host)...)
+}
+
+// assertLoginRefused checks that a login failed naming want, left no
+// secret in its output, and stored nothing.
+func assertLoginRefused(t *testing.T, c *testenv.Client, res testenv.Result, secret string, want ...string) {
+	t.Helper()
+	if res.ExitCode != 1 {
+		t.Errorf("regkey login: exit %d, want 1\n%s%s", res.ExitCode, res.Stdout, res.Stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(res.Stderr, w) {
+			t.Errorf("regkey login's stderr lacks %q:\n%s", w, res.Stderr)
+		}
+	}
+	if strings.Contains(res.Stdout+res.Stderr, secret) {
+		t.Errorf("regkey login printed the secret:\n%s%s", res.Stdout, res.Stderr)
+	}
+	if list := helperList(t, c); len(list) != 0 {
+		t.Errorf("a refused login stored %v", list)
+	}
+}
+
+// TestRegkeyLoginNeverFollowsACredentialElsewhere: a registry (or its token
+// server) that redirects any request of `regkey login` to another host, port
+// or scheme gets the login refused: the other server receives nothing, the
+// error names both, -v shows the redirect, and nothing is stored. A
+// redirect within the registry is followed and shown.
+func TestRegkeyLoginNeverFollowsACredentialElsewhere(t *testing.T) {
+	t.Parallel()
+	const refreshToken = "e2e-refresh-token-0c4d"
+	for _, tc := range []struct {
+		name       string
+		bearer     bool
+		redirectAt string
+		status     int
+		user       string // "" is the test registry's user; "<token>" sends an identity token
+		localhost  bool   // redirect to localhost:PORT rather than 127.0.0.1:PORT
+		tls        bool   // the registry serves HTTPS (its CA in ~/.docker/certs.d), the redirect plain HTTP
+	}{
+		{name: "ping answered by another port", redirectAt: "ping", status: 307},
+		{name: "basic retry to another port", redirectAt: "basic", status: 307},
+		{name: "basic retry to another host answering 200", redirectAt: "basic", status: 308, localhost: true},
+		{name: "token GET with basic to another port", bearer: true, redirectAt: "token", status: 307},
+		{name: "token POST refresh token to another host", bearer: true, redirectAt: "token", status: 308,
+			user: "<token>", localhost: true},
+		{name: "bearer retry to another port", bearer: true, redirectAt: "bearer", status: 307},
+		{name: "https to http", redirectAt: "basic", status: 307, tls: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, backends[0])
+			other := testenv.NewRecorder(t, nil)
+			target := other.URL
+			if tc.localhost {
+				target = testenv.LocalhostURL(other.URL)
+			}
+			h := (&testenv.Hostile{Bearer: tc.bearer, RedirectAt: tc.redirectAt, Status: tc.status,
+				Location: func() string { return target + "/v2/" }}).Start(t, tc.tls)
+			if tc.tls {
+				h.WriteCertsD(t, filepath.Join(c.DockerConfig, "certs.d"), h.Host)
+			}
+			user, secret := "alice", "e2e-pa55-"+tc.redirectAt
+			if tc.user == "<token>" {
+				user, secret = tc.user, refreshToken
+			}
+			res := loginVerbose(t, c, h.Host, user, secret)
+			assertLoginRefused(t, c, res, secret,
+				"refusing redirect from "+h.URL+" to "+target, " -> "+target+"/v2/", "hint: regkey sends credentials only to the host they are for")
+			if n := len(other.Requests()); n != 0 {
+				t.Errorf("the other server received %d request(s):\n%v", n, other.Requests())
+			}
+			other.AssertNoSecret(t, secret)
+		})
+	}
+
+	t.Run("within the registry", func(t *testing.T) {
+		t.Parallel()
+		c := newClient(t, backends[0])
+		h := &testenv.Hostile{RedirectAt: "basic", Status: 307, Once: true}
+		h.Location = func() string { return h.URL + "/v2/moved/" }
+		h.Start(t, false)
+		res := loginVerbose(t, c, h.Host, "alice", "e2e-pa55-moved")
+		if res.ExitCode != 0 || !strings.Contains(res.Stdout, "Login Succeeded") {
+			t.Fatalf("regkey login through a redirect within the registry: exit %d\n%s%s", res.ExitCode, res.Stdout, res.Stderr)
+		}
+		if want := "GET " + h.URL + "/v2/: 307 Temporary Redirect -> " + h.URL + "/v2/moved/"; !strings.Contains(res.Stderr, want) {
+			t.Errorf("-v does not show the redirect %q:\n%s", want, res.Stderr)
+		}
+		if got, ok := helperGet(t, c, h.Host); !ok || got.Secret != "e2e-pa55-moved" {
+			t.Errorf("get %s after the login: %+v, %v", h.Host, got, ok)
+		}
+	})
+}

@@ -23,6 +23,10 @@ var (
 	// ErrUnsupported means the registry asked for an authentication scheme
 	// regkey cannot complete, or gave no usable challenge.
 	ErrUnsupported = errors.New("unsupported registry authentication")
+	// ErrRedirect means the registry or its token server answered with a
+	// redirect to another origin (host, port or scheme), which is refused:
+	// see SameOriginRedirects.
+	ErrRedirect = errors.New("refusing redirect")
 )
 
 // StatusError is an unexpected HTTP answer from a registry or token server,

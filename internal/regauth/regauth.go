@@ -160,10 +160,14 @@ func (r Result) GoString() string { return "regauth.Result{" + r.String() + "}" 
 // Username is auth.TokenUsername is an identity token and is exchanged with
 // the OAuth2 refresh_token grant.
 //
+// Credentials go to the registry and to the token server its challenge
+// names, and nowhere else: a redirect to another origin is refused
+// (SameOriginRedirects).
+//
 // Errors match ErrInvalidCredentials when the registry or its token server
-// rejected the credentials, ErrPlainHTTP, ErrCertificate or ErrUnsupported
-// as documented on them, and are otherwise network or protocol failures. No
-// error contains the secret.
+// rejected the credentials; ErrPlainHTTP, ErrCertificate, ErrUnsupported or
+// ErrRedirect as documented on them; and are otherwise network or protocol
+// failures. No error contains the secret.
 func Verify(ctx context.Context, host string, cred auth.Credential, opts Options) (Result, error) {
 	key, err := auth.ParseKey(host)
 	if err != nil {

@@ -92,7 +92,8 @@ func loadCertDir(cfg *tls.Config, dir string) error {
 }
 
 // newClient returns an HTTP client for talking to the registry at host and
-// its token server.
+// its token server. Redirects are followed only within a request's origin
+// (SameOriginRedirects).
 func newClient(host string, opts Options) (*http.Client, error) {
 	tc, err := tlsConfig(host, opts.CertDirs, opts.Insecure)
 	if err != nil {
@@ -111,19 +112,7 @@ func newClient(host string, opts Options) (*http.Client, error) {
 	if opts.dial != nil {
 		tr.DialContext = opts.dial
 	}
-	c := &http.Client{Transport: tr, Timeout: timeout}
-	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		// Never follow a redirect from HTTPS down to plain HTTP where plain
-		// HTTP is not allowed: the Authorization header would go with it.
-		if req.URL.Scheme == "http" && !opts.plainAllowed(req.URL.Host) {
-			return fmt.Errorf("refusing redirect to plain-HTTP %s", redact(req.URL.String()))
-		}
-		return nil
-	}
-	return c, nil
+	return &http.Client{Transport: tr, Timeout: timeout, CheckRedirect: SameOriginRedirects(opts.Log)}, nil
 }
 
 // redact drops the query and user info of a URL string for messages.

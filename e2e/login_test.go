@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,6 +169,81 @@ func TestRegkeyLoginNeverFollowsACredentialElsewhere(t *testing.T) {
 		}
 		if got, ok := helperGet(t, c, h.Host); !ok || got.Secret != "e2e-pa55-moved" {
 			t.Errorf("get %s after the login: %+v, %v", h.Host, got, ok)
+		}
+	})
+}
+
+// TestRegkeyLoginInsecureCoversOnlyTheRegistry: --insecure allows plain
+// HTTP and an unverified certificate for the registry named, never for a
+// token server on another host: the password does not go there, in clear
+// or to a server whose certificate nobody checked.
+func TestRegkeyLoginInsecureCoversOnlyTheRegistry(t *testing.T) {
+	t.Parallel()
+
+	// Registries on made-up names, reached through a recording proxy: the
+	// token server is on another host than the registry, over plain HTTP.
+	for _, tc := range []struct {
+		name, realm string
+		ok          bool
+	}{
+		{name: "plain-HTTP token server on another host", realm: "http://auth.example.test/token"},
+		{name: "plain-HTTP token server on the registry itself", realm: "http://registry.example.test/token", ok: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, backends[0])
+			proxy := testenv.NewRecorder(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.Method == http.MethodConnect: // no HTTPS here
+					w.WriteHeader(http.StatusBadGateway)
+				case r.URL.Path == "/token":
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = w.Write([]byte(`{"token":"` + testenv.HostileToken + `"}`))
+				case r.Header.Get("Authorization") == "Bearer "+testenv.HostileToken:
+					w.WriteHeader(http.StatusOK)
+				default:
+					w.Header().Set("WWW-Authenticate", `Bearer realm="`+tc.realm+`",service="s"`)
+					w.WriteHeader(http.StatusUnauthorized)
+				}
+			}))
+			for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"} {
+				c.Setenv(k, proxy.URL)
+			}
+			const password = "e2e-pa55-insecure"
+			res := loginVerbose(t, c, "registry.example.test", "alice", password, "--insecure")
+			if tc.ok {
+				if res.ExitCode != 0 || !strings.Contains(res.Stdout, "Login Succeeded") {
+					t.Fatalf("regkey login --insecure with its token server on the registry: exit %d\n%s%s", res.ExitCode, res.Stdout, res.Stderr)
+				}
+				return
+			}
+			assertLoginRefused(t, c, res, password, "refusing to send credentials to plain-HTTP token server "+tc.realm,
+				"registry.example.test", "hint: the token server would get the password in clear")
+			for _, r := range proxy.Requests() {
+				if r.Host == "auth.example.test" {
+					t.Errorf("the token server on another host received a request:\n%s", r)
+				}
+			}
+			proxy.AssertNoSecret(t, password)
+		})
+	}
+
+	t.Run("TLS token server on another host stays verified", func(t *testing.T) {
+		t.Parallel()
+		c := newClient(t, backends[0])
+		token := testenv.NewTLSRecorder(t, nil) // a certificate nobody trusts
+		h := (&testenv.Hostile{Bearer: true, Realm: testenv.LocalhostURL(token.URL) + "/token"}).Start(t, true)
+		const password = "e2e-pa55-tls"
+		res := loginVerbose(t, c, h.Host, "alice", password, "--insecure")
+		assertLoginRefused(t, c, res, password, "certificate")
+		if n := len(token.Requests()); n != 0 {
+			t.Errorf("the token server with an unverified certificate received %d request(s):\n%v", n, token.Requests())
+		}
+		token.AssertNoSecret(t, password)
+		// The registry's own certificate was not verified (--insecure): the
+		// ping went through and named the token server.
+		if !strings.Contains(res.Stderr, "GET "+h.URL+"/v2/: 401 Unauthorized") {
+			t.Errorf("--insecure did not reach the registry:\n%s", res.Stderr)
 		}
 	})
 }

@@ -79,8 +79,11 @@ Plain HTTP is used only for loopback registries (localhost, 127.0.0.0/8,
 /etc/docker/certs.d/HOST and ~/.docker/certs.d/HOST directories (*.crt CAs,
 client.cert/client.key client certificates).
 
-The credentials go only to the registry and the token server it names. A
-redirect is followed only to the same scheme, host and port; one anywhere
+The credentials go only to the registry and the token server it names.
+--insecure covers the registry named (its host and port) and nothing else:
+a token server elsewhere must use verified HTTPS (plain HTTP only when it
+and the registry are both on loopback hosts).
+A redirect is followed only to the same scheme, host and port; one anywhere
 else fails the login, naming both hosts, and nothing is stored. -v shows
 every request and redirect.`,
 		Example: `  echo "$TOKEN" | regkey login ghcr.io -u octocat --password-stdin
@@ -295,6 +298,8 @@ func loginHint(err error, k auth.Key) error {
 		return withHint(err, "use --no-verify to store the credentials without checking them")
 	case errors.Is(err, regauth.ErrRedirect):
 		return withHint(err, "regkey sends credentials only to the host they are for; if you trust the host the redirect names, log in to it directly. Nothing was stored")
+	case errors.Is(err, regauth.ErrPlainHTTPTokenServer):
+		return withHint(err, "the token server would get the password in clear; it needs HTTPS (--insecure covers only the registry itself). Nothing was stored")
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package regauth
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -52,6 +53,22 @@ func SameOriginRedirects(logf func(format string, args ...any)) func(req *http.R
 // letters without case, as DNS does, and nothing else.
 func sameOrigin(a, b *url.URL) bool {
 	return asciiEqualFold(a.Scheme, b.Scheme) && asciiEqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+// onHost reports whether u addresses the host a registry was named by
+// (host or host:port): the same host name, and the same port, an absent
+// one being u's scheme's default (so "example.com" is itself over HTTPS on
+// 443 and over plain HTTP on 80).
+func onHost(u *url.URL, host string) bool {
+	name, p := host, ""
+	if h, hp, err := net.SplitHostPort(host); err == nil {
+		name, p = h, hp
+	}
+	name = strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")
+	if p == "" {
+		p = defaultPort(u.Scheme)
+	}
+	return asciiEqualFold(u.Hostname(), name) && port(u) == p
 }
 
 // port is u's port, or its scheme's default.

@@ -3,6 +3,7 @@ package regauth
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -123,5 +124,88 @@ func TestVerifyFollowsRedirectsWithinTheRegistry(t *testing.T) {
 	h.Start(t, false)
 	if _, err := Verify(context.Background(), h.Host, alice, Options{}); !errors.Is(err, ErrRedirect) || !strings.Contains(err.Error(), "after 10 redirects") {
 		t.Errorf("Verify() with a redirect loop: %v", err)
+	}
+}
+
+// dialHosts sends connections for each name (host:port) to an address.
+func dialHosts(addrs map[string]string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		to, ok := addrs[addr]
+		if !ok {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("no such test host " + addr)}
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, to)
+	}
+}
+
+// TestVerifyInsecureCoversOnlyTheRegistry: Insecure allows plain HTTP and
+// unverified TLS for the registry named, never for a token server on
+// another host: the password is not sent there.
+func TestVerifyInsecureCoversOnlyTheRegistry(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		tls     bool   // registry and token server serve HTTPS with untrusted certificates
+		realm   string // the token server's host:port
+		wantErr error  // nil: verified
+		check   func(t *testing.T, err error)
+	}{
+		{name: "plain-HTTP token server on another host", realm: "auth.example.net:80", wantErr: ErrPlainHTTPTokenServer},
+		{name: "plain-HTTP token server on another port", realm: "registry.example.com:5001", wantErr: ErrPlainHTTPTokenServer},
+		{name: "plain-HTTP token server on loopback for a remote registry", realm: "127.0.0.1:8080", wantErr: ErrPlainHTTPTokenServer},
+		{name: "plain-HTTP token server on the registry", realm: "registry.example.com:5000"},
+		{name: "TLS token server on another host stays verified", tls: true, realm: "auth.example.net:443",
+			check: func(t *testing.T, err error) {
+				if err == nil || !isCertError(err) {
+					t.Errorf("Verify() error = %v, want a certificate error", err)
+				}
+			}},
+		{name: "TLS token server on the registry", tls: true, realm: "registry.example.com:5000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			const registry = "registry.example.com:5000"
+			scheme := "http"
+			if tc.tls {
+				scheme = "https"
+			}
+			realmURL := scheme + "://" + tc.realm + "/token"
+			reg := newRecorder(t, tc.tls, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.URL.Path == "/token":
+					writeJSON(w, http.StatusOK, `{"token":"`+testenv.HostileToken+`"}`)
+				case r.Header.Get("Authorization") == "Bearer "+testenv.HostileToken:
+					w.WriteHeader(http.StatusOK)
+				default:
+					w.Header().Set("WWW-Authenticate", `Bearer realm="`+realmURL+`",service="s"`)
+					w.WriteHeader(http.StatusUnauthorized)
+				}
+			}))
+			token := newRecorder(t, tc.tls, nil)
+			hosts := map[string]string{registry: reg.Host, tc.realm: token.Host}
+			if tc.realm == registry {
+				hosts[tc.realm] = reg.Host
+			}
+			var log logSink
+			res, err := Verify(context.Background(), registry, alice, Options{Insecure: true, dial: dialHosts(hosts), Log: log.logf})
+			switch {
+			case tc.check != nil:
+				tc.check(t, err)
+			case tc.wantErr != nil:
+				if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), realmURL) || !strings.Contains(err.Error(), registry) {
+					t.Errorf("Verify() = %+v, %v; want %v naming the realm and the registry", res, err, tc.wantErr)
+				}
+			default:
+				if err != nil || !res.Verified() {
+					t.Errorf("Verify() = %+v, %v; want verified", res, err)
+				}
+				return
+			}
+			if n := len(token.Requests()); n != 0 {
+				t.Errorf("the token server on another host received %d request(s): %v", n, token.Requests())
+			}
+			token.AssertNoSecret(t, alicePass)
+			assertNoSecrets(t, "log", log.String())
+		})
 	}
 }

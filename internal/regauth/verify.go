@@ -20,6 +20,9 @@ type verifier struct {
 	client *http.Client
 	opts   Options
 	cred   auth.Credential
+	// registry is the registry's host[:port] as named (registry-1.docker.io
+	// for Docker Hub): the one host Insecure covers.
+	registry string
 }
 
 // run pings host's /v2/ and completes the challenge it answers with.

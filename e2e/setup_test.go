@@ -316,10 +316,12 @@ func TestSetupMigratesDockersIdentityToken(t *testing.T) {
 // TestSetupMovesLoginsUnderAnySpelling: docker and skopeo read config.json
 // with Go's encoding/json, which matches member names case-insensitively
 // ("AUTHS", "Auth", "Username", and "pa\u017f\u017fword" with the long s all
-// work, as the logins before setup show). setup moves those logins like
-// docker's own spelling: the dry run's diff, config.json and the backup hold
-// no secret afterwards, docker and skopeo get them from regkey, and undo
-// gives the original bytes back.
+// work, as the logins before setup show; of two spellings of one field the
+// last counts). setup moves those logins like docker's own spelling: the dry
+// run's diff, config.json and the backup hold no secret afterwards, docker
+// and skopeo get them from regkey, and undo gives the original bytes back.
+// A stale password docker never read stays only in the backup, and setup
+// says so.
 func TestSetupMovesLoginsUnderAnySpelling(t *testing.T) {
 	t.Parallel()
 	testenv.RequireProgram(t, "docker")
@@ -330,9 +332,10 @@ func TestSetupMovesLoginsUnderAnySpelling(t *testing.T) {
 	c := newClient(t, backends[0])
 	c.Unsetenv("REGISTRY_AUTH_FILE") // skopeo reads docker's config.json
 	basic1 := base64.StdEncoding.EncodeToString([]byte(r1.User + ":" + r1.Password))
+	const stale = "stale-pa55-docker-never-read"
 	original := fmt.Sprintf("{\n\t\"AUTHS\": {\n\t\t%q: {\n\t\t\t\"Auth\": %q\n\t\t}\n\t},\n"+
-		"\t\"auths\": {\n\t\t%q: {\n\t\t\t\"Username\": %q,\n\t\t\t\"pa\\u017f\\u017fword\": %q\n\t\t}\n\t}\n}\n",
-		r1.Host, basic1, r2.Host, r2.User, r2.Password)
+		"\t\"auths\": {\n\t\t%q: {\n\t\t\t\"Username\": %q,\n\t\t\t\"password\": %q,\n\t\t\t\"pa\\u017f\\u017fword\": %q\n\t\t}\n\t}\n}\n",
+		r1.Host, basic1, r2.Host, r2.User, stale, r2.Password)
 	if err := os.WriteFile(c.DockerConfigFile(), []byte(original), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +347,7 @@ func TestSetupMovesLoginsUnderAnySpelling(t *testing.T) {
 	}
 
 	dry := c.MustRun(t, nil, "regkey", "setup", "--docker", "--dry-run")
-	for _, secret := range []string{basic1, r2.Password} {
+	for _, secret := range []string{basic1, r2.Password, stale} {
 		if strings.Contains(dry.Stdout+dry.Stderr, secret) {
 			t.Errorf("setup --dry-run shows a secret:\n%s%s", dry.Stdout, dry.Stderr)
 		}
@@ -356,11 +359,14 @@ func TestSetupMovesLoginsUnderAnySpelling(t *testing.T) {
 	}
 
 	res := c.MustRun(t, nil, "regkey", "setup", "--docker")
-	if strings.Contains(res.Stderr, "keeps the plaintext secrets") {
-		t.Errorf("setup kept a plaintext backup:\n%s", res.Stderr)
+	if want := fmt.Sprintf("keeps the plaintext secrets of %q", r2.Host); !strings.Contains(res.Stderr, want) {
+		t.Errorf("setup does not warn that the backup %s:\n%s", want, res.Stderr)
 	}
 	assertNoPlaintext(t, c, basic1)
 	assertNoPlaintext(t, c, r2.Password)
+	if strings.Contains(readFile(t, c.DockerConfigFile()), stale) || !strings.Contains(readFile(t, c.DockerConfigFile()+".regkey-backup"), stale) {
+		t.Errorf("the stale password is in config.json, or not in the backup")
+	}
 	for _, r := range []*testenv.Registry{r1, r2} {
 		if got, ok := helperGet(t, c, r.Host); !ok || got.Username != r.User || got.Secret != r.Password {
 			t.Errorf("keystore after setup holds %s as %q (found %v), want %s's login", r.Host, got.Username, ok, r.Host)

@@ -228,6 +228,18 @@ func TestRegkeyLoginInsecureCoversOnlyTheRegistry(t *testing.T) {
 		})
 	}
 
+	// docker-registry with token auth on localhost, its token server on
+	// another loopback port over plain HTTP: nothing leaves the machine.
+	t.Run("plain-HTTP token server beside a loopback registry", func(t *testing.T) {
+		t.Parallel()
+		c := newClient(t, backends[0])
+		r := testenv.TokenRegistry(t)
+		res := loginVerbose(t, c, r.Host, r.User, r.Password)
+		if res.ExitCode != 0 || !strings.Contains(res.Stdout, "Login Succeeded") || !strings.Contains(res.Stderr, "GET "+r.Token.Realm+": 200 OK") {
+			t.Fatalf("regkey login to a token registry on loopback: exit %d\n%s%s", res.ExitCode, res.Stdout, res.Stderr)
+		}
+	})
+
 	t.Run("TLS token server on another host stays verified", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t, backends[0])

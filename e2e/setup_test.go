@@ -390,7 +390,9 @@ func TestSetupMovesLoginsUnderAnySpelling(t *testing.T) {
 // TestSetupUndoDryRunRedactsAnyAuthFileName: REGISTRY_AUTH_FILE may be called
 // anything (here "podman-auth", no extension). `regkey setup --undo
 // --dry-run` shows the file setup edited with its secret redacted, as
-// `setup --dry-run` does, because of what the file is, not its name.
+// `setup --dry-run` does, because of what the file is, not its name. (The
+// login is spelled "Auths" and "Auth", which skopeo reads too: setup moves
+// it like podman's own spelling.)
 func TestSetupUndoDryRunRedactsAnyAuthFileName(t *testing.T) {
 	t.Parallel()
 	testenv.RequireProgram(t, "skopeo")
@@ -400,7 +402,7 @@ func TestSetupUndoDryRunRedactsAnyAuthFileName(t *testing.T) {
 	authFile := filepath.Join(c.Dir, "podman-auth")
 	c.Setenv("REGISTRY_AUTH_FILE", authFile)
 	basic := base64.StdEncoding.EncodeToString([]byte(r.User + ":" + r.Password))
-	original := fmt.Sprintf("{\n\t\"auths\": {\n\t\t%q: {\n\t\t\t\"auth\": %q\n\t\t}\n\t}\n}\n", r.Host, basic)
+	original := fmt.Sprintf("{\n\t\"Auths\": {\n\t\t%q: {\n\t\t\t\"Auth\": %q\n\t\t}\n\t}\n}\n", r.Host, basic)
 	if err := os.WriteFile(authFile, []byte(original), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -418,7 +420,7 @@ func TestSetupUndoDryRunRedactsAnyAuthFileName(t *testing.T) {
 	if strings.Contains(dry.Stdout+dry.Stderr, basic) || strings.Contains(dry.Stdout+dry.Stderr, r.Password) {
 		t.Errorf("setup --undo --dry-run shows the secret:\n%s%s", dry.Stdout, dry.Stderr)
 	}
-	for _, want := range []string{"--- " + authFile, `"auth": "<redacted>"`} {
+	for _, want := range []string{"--- " + authFile, `"Auth": "<redacted>"`} {
 		if !strings.Contains(dry.Stdout, want) {
 			t.Errorf("setup --undo --dry-run lacks %q:\n%s", want, dry.Stdout)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"reflect"
 	"sort"
@@ -42,6 +43,9 @@ type AuthFile struct {
 	doc   *jsonDoc
 	base  []byte // the text parsed: Original, or "{}" for an empty file
 	model map[string]any
+	// view is what docker and podman should read from the edited file: the
+	// original's typed view with each edit's intended effect.
+	view typed
 }
 
 // DockerFile is docker's config.json; the name predates AuthFile.
@@ -99,6 +103,7 @@ func ParseAuthFile(path, target string, data []byte, exists bool, mode fs.FileMo
 	if err := a.validate(); err != nil {
 		return nil, fmt.Errorf("parsing %s: %w (regkey does not rewrite a file it cannot read: fix it, or move it aside)", a.describe(), err)
 	}
+	a.view, _ = a.typed() // validate decoded it already
 	return a, nil
 }
 
@@ -112,7 +117,9 @@ type authEntry struct {
 	Email         string `json:"email"`
 }
 
-// typed is the part of the document regkey reads and edits.
+// typed is the part of the document regkey reads and edits, decoded by
+// encoding/json as docker and podman decode it (see jsonname.go for how
+// member names match).
 type typed struct {
 	Auths       map[string]*authEntry `json:"auths"`
 	CredHelpers map[string]string     `json:"credHelpers"`
@@ -152,7 +159,11 @@ func (a *AuthFile) CredsStore() string {
 
 // SetCredsStore sets credsStore to name.
 func (a *AuthFile) SetCredsStore(name string) error {
-	return a.set([]string{"credsStore"}, name)
+	if err := a.set(credsStorePath, name); err != nil {
+		return err
+	}
+	a.view.CredsStore = name
+	return nil
 }
 
 // CredHelpers returns a copy of the credHelpers map (empty when absent).
@@ -167,12 +178,24 @@ func (a *AuthFile) CredHelpers() map[string]string {
 
 // SetCredHelper routes registry key to docker-credential-<helper>.
 func (a *AuthFile) SetCredHelper(key, helper string) error {
-	return a.set([]string{"credHelpers", key}, helper)
+	if err := a.set(append(credHelpersPath, keyStep(key)), helper); err != nil {
+		return err
+	}
+	if a.view.CredHelpers == nil {
+		a.view.CredHelpers = map[string]string{}
+	}
+	a.view.CredHelpers[key] = helper
+	return nil
 }
 
-// RemoveCredHelper removes credHelpers[key]; a missing key is not an error.
+// RemoveCredHelper removes credHelpers[key], under every spelling of
+// credHelpers; a missing key is not an error.
 func (a *AuthFile) RemoveCredHelper(key string) error {
-	return a.remove([]string{"credHelpers"}, key)
+	if err := a.remove(credHelpersPath, keyStep(key)); err != nil {
+		return err
+	}
+	delete(a.view.CredHelpers, key)
+	return nil
 }
 
 // AuthKeys returns the keys of auths, sorted.
@@ -187,16 +210,28 @@ func (a *AuthFile) AuthKeys() []string {
 }
 
 // Bytes returns the edited content. It fails if the edits did not produce
-// exactly the intended document.
+// exactly the intended document: every member regkey does not own as it
+// was, and what docker and podman read from the file exactly what the edits
+// meant.
 func (a *AuthFile) Bytes() ([]byte, error) {
 	var got any
 	if err := decoder(a.doc.src).Decode(&got); err != nil {
 		return nil, fmt.Errorf("editing %s: internal error: %w", a.Path, err)
 	}
-	if !reflect.DeepEqual(got, any(a.model)) {
+	view, err := a.typed()
+	if err != nil || !reflect.DeepEqual(got, any(a.model)) || !sameView(view, a.view) {
 		return nil, fmt.Errorf("editing %s: internal error: the edited text does not match the intended change; nothing written", a.Path)
 	}
 	return a.doc.bytes(), nil
+}
+
+// sameView reports whether two typed views say the same (an absent map and
+// an empty one alike).
+func sameView(x, y typed) bool {
+	return x.CredsStore == y.CredsStore && maps.Equal(x.CredHelpers, y.CredHelpers) &&
+		maps.EqualFunc(x.Auths, y.Auths, func(a, b *authEntry) bool {
+			return a == b || (a != nil && b != nil && *a == *b)
+		})
 }
 
 // Changed reports whether an edit changed the document. A missing or
@@ -220,43 +255,53 @@ func (a *AuthFile) Save() error {
 	return WriteFileIfUnchanged(a.Path, a.Original, a.Exists, b, 0o600)
 }
 
-// set changes the member at path in both the text and the model.
-func (a *AuthFile) set(path []string, v any) error {
-	if err := a.doc.set(path, v); err != nil {
+// set changes the value at path in the text and the model.
+func (a *AuthFile) set(path []step, v any) error {
+	edits, err := a.doc.set(path, v)
+	a.apply(edits)
+	if err != nil {
 		return fmt.Errorf("editing %s: %w", a.Path, err)
 	}
-	want, err := canonical(v)
-	if err != nil {
-		return err
-	}
-	m := a.model
-	for _, k := range path[:len(path)-1] {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[k] = next
-		}
-		m = next
-	}
-	m[path[len(path)-1]] = want
 	return nil
 }
 
-// remove deletes key from the object at parent in the text and the model.
-func (a *AuthFile) remove(parent []string, key string) error {
-	if err := a.doc.remove(parent, key); err != nil {
+// remove deletes the members s selects in the objects parent selects, in
+// the text and the model.
+func (a *AuthFile) remove(parent []step, s step) error {
+	edits, err := a.doc.remove(parent, s)
+	a.apply(edits)
+	if err != nil {
 		return fmt.Errorf("editing %s: %w", a.Path, err)
 	}
-	m := a.model
-	for _, k := range parent {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			return nil
-		}
-		m = next
-	}
-	delete(m, key)
 	return nil
+}
+
+// apply makes the text's edits to the model. The model is the document as
+// a generic decoder reads it, where the last of two members spelled alike
+// wins; an edit of a member it shadows changes nothing there.
+func (a *AuthFile) apply(edits []change) {
+	for _, e := range edits {
+		m := a.model
+		for _, k := range e.path[:len(e.path)-1] {
+			next, ok := m[k].(map[string]any)
+			if !ok {
+				if e.del {
+					m = nil
+					break
+				}
+				next = map[string]any{}
+				m[k] = next
+			}
+			m = next
+		}
+		switch last := e.path[len(e.path)-1]; {
+		case m == nil:
+		case e.del:
+			delete(m, last)
+		default:
+			m[last] = e.value
+		}
+	}
 }
 
 // describe names a file for messages: the path, and the target if it is a

@@ -94,53 +94,77 @@ func (a *AuthFile) PlainAuths() ([]PlainAuth, error) {
 // secretFields are the auths entry fields that hold (or lead to) a secret.
 var secretFields = []string{"auth", "identitytoken", "username", "password"}
 
-// ClearSecret removes the secret fields of auths[key], leaving the {}
-// placeholder docker itself writes for helper-stored credentials (and any
-// other field, such as email, that docker still reads from the file).
+// ClearSecret removes the secret fields of auths[key], under every spelling
+// docker reads them by (see jsonname.go), leaving the {} placeholder docker
+// itself writes for helper-stored credentials (and any other field, such as
+// email, that docker still reads from the file).
 func (a *AuthFile) ClearSecret(key string) error {
 	for _, f := range secretFields {
-		if err := a.remove([]string{"auths", key}, f); err != nil {
+		if err := a.remove(authsEntryPath(key), fieldStep(f)); err != nil {
 			return err
 		}
+	}
+	if e := a.view.Auths[key]; e != nil {
+		e.Auth, e.IdentityToken, e.Username, e.Password = "", "", "", ""
 	}
 	return nil
 }
 
-// RemoveAuth removes auths[key] entirely, as podman's logout does.
+// RemoveAuth removes auths[key] entirely, as podman's logout does, from
+// every spelling of auths.
 func (a *AuthFile) RemoveAuth(key string) error {
-	return a.remove([]string{"auths"}, key)
+	if err := a.remove(authsPath, keyStep(key)); err != nil {
+		return err
+	}
+	delete(a.view.Auths, key)
+	return nil
 }
 
 // redactedFields are the auths entry fields whose values RedactSecrets hides.
-var redactedFields = map[string]bool{"auth": true, "identitytoken": true, "password": true, "registrytoken": true}
+var redactedFields = []string{"auth", "identitytoken", "password", "registrytoken"}
+
+// fieldSpan is where the string value of an auths entry's field sits in an
+// auth file's text.
+type fieldSpan struct {
+	key, field string // the auths key; the field as its JSON name spells it
+	start, end int
+}
+
+// fieldSpans finds the string values of fields in every auths entry, under
+// every spelling of auths and of the fields (see jsonname.go), in file
+// order. Text that does not parse is an error.
+func fieldSpans(data []byte, fields []string) ([]fieldSpan, error) {
+	doc, err := parseJSONDoc(data)
+	if err != nil {
+		return nil, err
+	}
+	var out []fieldSpan
+	for _, auths := range doc.objects(authsPath) {
+		for _, e := range auths.obj.members {
+			if e.value.kind != '{' {
+				continue
+			}
+			for _, f := range e.value.members {
+				if name, ok := fieldOf(f.key, fields); ok && f.value.kind == '"' {
+					out = append(out, fieldSpan{key: e.key, field: name, start: f.value.start, end: f.value.end})
+				}
+			}
+		}
+	}
+	return out, nil
+}
 
 // RedactSecrets returns an auth file's text with the value of every secret
-// field of every auths entry replaced by "<redacted>", so that a diff of the
-// file can be shown. Text that does not parse is returned as "<unreadable>".
+// field of every auths entry replaced by "<redacted>", whatever the case of
+// its name, so that a diff of the file can be shown. Text that does not
+// parse is returned as "<unreadable>".
 func RedactSecrets(data []byte) []byte {
 	if len(data) == 0 {
 		return data
 	}
-	doc, err := parseJSONDoc(data)
+	spans, err := fieldSpans(data, redactedFields)
 	if err != nil {
 		return []byte("<unreadable>\n")
-	}
-	type span struct{ start, end int }
-	var spans []span
-	for _, top := range doc.root.members {
-		if top.key != "auths" || top.value.kind != '{' {
-			continue
-		}
-		for _, entry := range top.value.members {
-			if entry.value.kind != '{' {
-				continue
-			}
-			for _, f := range entry.value.members {
-				if redactedFields[f.key] && f.value.kind == '"' {
-					spans = append(spans, span{f.value.start, f.value.end})
-				}
-			}
-		}
 	}
 	out := append([]byte(nil), data...)
 	for i := len(spans) - 1; i >= 0; i-- {

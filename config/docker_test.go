@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -81,6 +82,9 @@ func TestWireGolden(t *testing.T) {
 		{name: "crlf"},
 		{name: "legacy-keys"},
 		{name: "podman-auth", podman: true, extra: []string{"ghcr.io"}},
+		// Member names in any case docker reads them by: every secret goes.
+		{name: "case-variants"},
+		{name: "case-variants-podman", podman: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -98,6 +102,7 @@ func TestWireGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			assertSecretsGone(t, a, got)
 			golden := strings.TrimSuffix(in, ".json") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
@@ -128,6 +133,41 @@ func TestWireGolden(t *testing.T) {
 				t.Errorf("second run changed the file:\n%s", UnifiedDiff("first", "second", got, b))
 			}
 		})
+	}
+}
+
+// assertSecretsGone fails if a secret field of an entry setup moved is left
+// in out under any spelling, or if docker's reading of out still finds one.
+func assertSecretsGone(t *testing.T, a *AuthFile, out []byte) {
+	t.Helper()
+	before, err := ParseAuthFile("before", "before", a.Original, true, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := before.PlainAuths()
+	moved := map[string]bool{}
+	for _, p := range plain {
+		moved[p.Key] = p.Movable()
+	}
+	spans, err := fieldSpans(out, secretFields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range spans {
+		if moved[s.key] {
+			t.Errorf("auths[%q] still holds %s: %s", s.key, s.field, out[s.start:s.end])
+		}
+	}
+	var docker struct {
+		Auths map[string]struct{ Auth, Username, Password, IdentityToken string }
+	}
+	if err := json.Unmarshal(out, &docker); err != nil {
+		t.Fatal(err)
+	}
+	for k, e := range docker.Auths {
+		if moved[k] && (e.Auth != "" || e.Username != "" || e.Password != "" || e.IdentityToken != "") {
+			t.Errorf("docker still reads a secret for %s: %+v", k, e)
+		}
 	}
 }
 
@@ -187,9 +227,23 @@ func TestReadAuthFileRefusesMalformed(t *testing.T) {
 
 func TestRedactSecrets(t *testing.T) {
 	t.Parallel()
-	in := "{\"auths\":{\"h\":{\"auth\":\"YWxpY2U6czNjcmV0\",\"identitytoken\":\"rt\",\"email\":\"e\"}},\"auth\":\"x\"}"
-	want := "{\"auths\":{\"h\":{\"auth\":\"<redacted>\",\"identitytoken\":\"<redacted>\",\"email\":\"e\"}},\"auth\":\"x\"}"
-	if got := string(RedactSecrets([]byte(in))); got != want {
-		t.Errorf("got %s\nwant %s", got, want)
+	for _, tc := range []struct{ in, want string }{
+		{
+			"{\"auths\":{\"h\":{\"auth\":\"YWxpY2U6czNjcmV0\",\"identitytoken\":\"rt\",\"email\":\"e\"}},\"auth\":\"x\"}",
+			"{\"auths\":{\"h\":{\"auth\":\"<redacted>\",\"identitytoken\":\"<redacted>\",\"email\":\"e\"}},\"auth\":\"x\"}",
+		},
+		{ // every spelling docker reads
+			`{"AUTHS":{"h":{"Auth":"a","Password":"p","IdentityToken":"t","RegistryToken":"r","pa\u017f\u017fword":"q","Username":"u"}},"auths":{"g":{"AUTH":"b"}}}`,
+			`{"AUTHS":{"h":{"Auth":"<redacted>","Password":"<redacted>","IdentityToken":"<redacted>","RegistryToken":"<redacted>","pa\u017f\u017fword":"<redacted>","Username":"u"}},"auths":{"g":{"AUTH":"<redacted>"}}}`,
+		},
+		{ // names docker does not read as these fields
+			`{"authz":{"h":{"auth":"a"}},"auths":{"h":{"\u0131dentitytoken":"t"}}}`,
+			`{"authz":{"h":{"auth":"a"}},"auths":{"h":{"\u0131dentitytoken":"t"}}}`,
+		},
+		{"{", "<unreadable>\n"},
+	} {
+		if got := string(RedactSecrets([]byte(tc.in))); got != tc.want {
+			t.Errorf("RedactSecrets(%s)\n got %s\nwant %s", tc.in, got, tc.want)
+		}
 	}
 }

@@ -22,7 +22,9 @@ func FuzzAuthFile(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	for _, s := range []string{`{}`, `{"auths":null}`, `{"a":{"b":{}}, "a":1}`, "{\"credHelpers\":{}}\r\n", `{"auths":{"h":{"username":"u","password":"p"}}}`} {
+	for _, s := range []string{`{}`, `{"auths":null}`, `{"a":{"b":{}}, "a":1}`, "{\"credHelpers\":{}}\r\n", `{"auths":{"h":{"username":"u","password":"p"}}}`,
+		`{"AUTHS":{"h":{"Auth":"dTpw"}},"auths":{"h":{"PASSWORD":"p"}},"CredHelpers":{"h":"x"},"credhelpers":null}`,
+		`{"auths":{"h":{"pa\u017f\u017fword":"p","IdentityTo\u212aen":"t"}},"CREDSSTORE":"a","credsStore":null}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -31,19 +33,23 @@ func FuzzAuthFile(f *testing.F) {
 			return
 		}
 		_ = RedactSecrets(data)
-		out := fuzzWire(t, a)
+		out, wired := fuzzWire(t, a)
+		if wired {
+			assertSecretsGone(t, a, out)
+		}
 		b, err := ParseAuthFile("f", "f", out, true, 0o600)
 		if err != nil {
 			t.Fatalf("edited file does not parse: %v\n%q", err, out)
 		}
-		fuzzWire(t, b)
-		if b.Changed() {
+		if _, wired := fuzzWire(t, b); wired && b.Changed() {
 			t.Fatalf("second edit changed the file:\n%q", out)
 		}
 	})
 }
 
-func fuzzWire(t *testing.T, a *AuthFile) []byte {
+// fuzzWire wires a as setup does and returns the result, and whether the
+// wiring was accepted.
+func fuzzWire(t *testing.T, a *AuthFile) ([]byte, bool) {
 	plain, err := a.PlainAuths()
 	if err != nil {
 		t.Fatalf("PlainAuths after a successful parse: %v", err)
@@ -59,13 +65,13 @@ func fuzzWire(t *testing.T, a *AuthFile) []byte {
 		}
 	}
 	if _, err := a.Wire(w); err != nil {
-		return a.doc.bytes() // a key of the wrong shape (not an object) is refused, fine
+		return a.doc.bytes(), false // a key of the wrong shape (not an object) is refused, fine
 	}
 	out, err := a.Bytes()
 	if err != nil {
 		t.Fatalf("Bytes: %v", err)
 	}
-	return out
+	return out, true
 }
 
 // FuzzCredentialHelpers feeds arbitrary bytes to the registries.conf reader.

@@ -33,10 +33,26 @@ type Journal struct {
 	Credentials Credentials `json:"-"`
 }
 
+// FileKind is what a file setup changed is. It decides how the file may be
+// shown: by what it is, not by its name (REGISTRY_AUTH_FILE may be called
+// anything).
+type FileKind string
+
+const (
+	// KindAuthFile is docker's config.json or a containers auth file: it
+	// may hold secrets, so it is shown only redacted.
+	KindAuthFile FileKind = "auth-file"
+	// KindRegistriesConf is regkey's registries.conf drop-in, which holds
+	// no secret.
+	KindRegistriesConf FileKind = "registries-conf"
+)
+
 // JournalFile is one file setup changed.
 type JournalFile struct {
 	// Path is the path setup was given (it may be a symlink).
 	Path string `json:"path"`
+	// Kind is what the file is; empty in a journal an older regkey wrote.
+	Kind FileKind `json:"kind,omitempty"`
 	// Target is the file that was replaced, symlinks resolved.
 	Target string `json:"target"`
 	// Existed is false when setup created the file.
@@ -108,17 +124,22 @@ func (j *Journal) drop(target string) {
 	}
 }
 
+// MayHoldSecrets reports whether the file is to be shown only with its
+// secrets redacted: every file but regkey's own registries.conf drop-in,
+// and every file a journal recorded without saying what it is.
+func (f JournalFile) MayHoldSecrets() bool { return f.Kind != KindRegistriesConf }
+
 func digest(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
 
-// Write replaces the file at path, which held old (or did not exist), with
-// data: the first time setup changes a file it keeps a backup beside it and
-// records it here, before writing. The write is atomic, keeps the file's
-// mode and symlinks, and is refused (ErrFileChanged) if the file changed
-// since it was read.
-func (j *Journal) Write(path string, old []byte, existed bool, mode fs.FileMode, data []byte) error {
+// Write replaces the file at path, a file of the given kind which held old
+// (or did not exist), with data: the first time setup changes a file it
+// keeps a backup beside it and records it here, before writing. The write is
+// atomic, keeps the file's mode and symlinks, and is refused
+// (ErrFileChanged) if the file changed since it was read.
+func (j *Journal) Write(path string, kind FileKind, old []byte, existed bool, mode fs.FileMode, data []byte) error {
 	target, err := ResolveSymlinks(path)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -126,7 +147,7 @@ func (j *Journal) Write(path string, old []byte, existed bool, mode fs.FileMode,
 	e := j.Find(target)
 	fresh := e == nil
 	if fresh {
-		nf := JournalFile{Path: path, Target: target, Existed: existed, Mode: mode}
+		nf := JournalFile{Path: path, Kind: kind, Target: target, Existed: existed, Mode: mode}
 		if existed {
 			content := old
 			if red, ok := redactBackup(old, j.Credentials); ok {
@@ -156,6 +177,9 @@ func (j *Journal) Write(path string, old []byte, existed bool, mode fs.FileMode,
 	}
 	e = j.Find(target)
 	e.Written = digest(data)
+	if e.Kind == "" {
+		e.Kind = kind
+	}
 	return j.save()
 }
 

@@ -20,38 +20,11 @@ type Credentials func(key string) (auth.Credential, bool)
 
 // backupFields are the auths entry fields a backup can leave out because
 // the keystore holds their value.
-var backupFields = map[string]bool{"auth": true, "identitytoken": true, "password": true}
+var backupFields = []string{"auth", "identitytoken", "password"}
 
-// secretSpan is where a secret value sits in an auth file's text.
-type secretSpan struct {
-	key, field string
-	start, end int
-}
-
-// secretSpans finds the string values of backupFields in auths entries.
-func secretSpans(data []byte) ([]secretSpan, error) {
-	doc, err := parseJSONDoc(data)
-	if err != nil {
-		return nil, err
-	}
-	var out []secretSpan
-	for _, top := range doc.root.members {
-		if top.key != "auths" || top.value.kind != '{' {
-			continue
-		}
-		for _, e := range top.value.members {
-			if e.value.kind != '{' {
-				continue
-			}
-			for _, f := range e.value.members {
-				if backupFields[f.key] && f.value.kind == '"' {
-					out = append(out, secretSpan{key: e.key, field: f.key, start: f.value.start, end: f.value.end})
-				}
-			}
-		}
-	}
-	return out, nil
-}
+// secretSpans finds the string values of backupFields in auths entries,
+// under every spelling docker reads them by.
+func secretSpans(data []byte) ([]fieldSpan, error) { return fieldSpans(data, backupFields) }
 
 // secretText is the JSON text of a field's value as the keystore's
 // credential gives it back.

@@ -38,7 +38,7 @@ func journalEdit(t *testing.T, j *Journal, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Write(path, a.Original, a.Exists, a.Mode, b); err != nil {
+	if err := j.Write(path, KindAuthFile, a.Original, a.Exists, a.Mode, b); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -295,6 +295,67 @@ func TestJournalBackupOfDockersIdentityTokenEntry(t *testing.T) {
 	}
 }
 
+// TestJournalBackupUnderEverySpelling: a secret docker reads from "Auth",
+// "Password", "IdentityToken" or "AUTHS" is left out of the backup like one
+// under docker's own spelling, and undo puts each back byte for byte. A
+// secret docker does not use (shadowed by a later spelling of the same
+// field) is not in the keystore, so it stays, and PlaintextInBackup names it.
+func TestJournalBackupUnderEverySpelling(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.json")
+	orig := []byte("{\n\t\"AUTHS\": {\n\t\t\"a\": {\n\t\t\t\"Auth\": \"YWxpY2U6czNjcmV0\"\n\t\t}\n\t},\n" +
+		"\t\"auths\": {\n\t\t\"t\": {\n\t\t\t\"IdentityToken\": \"rt-upper\"\n\t\t},\n" +
+		"\t\t\"p\": {\n\t\t\t\"Username\": \"bob\",\n\t\t\t\"PASSWORD\": \"hunter2\"\n\t\t},\n" +
+		"\t\t\"two\": {\n\t\t\t\"auth\": \"b2xkOm9sZA==\",\n\t\t\t\"AUTH\": \"bmV3Om5ldw==\"\n\t\t}\n\t}\n}\n")
+	mustWrite(t, path, orig, 0o600)
+	a, err := ParseAuthFile(path, path, orig, true, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := a.PlainAuths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keystore := map[string]auth.Credential{}
+	for _, p := range plain {
+		keystore[p.Key] = p.Credential()
+	}
+	want := map[string]auth.Credential{
+		"a":   {Username: "alice", Secret: "s3cret"},
+		"t":   {Username: auth.TokenUsername, Secret: "rt-upper"},
+		"p":   {Username: "bob", Secret: "hunter2"},
+		"two": {Username: "new", Secret: "new"},
+	}
+	if len(keystore) != len(want) {
+		t.Fatalf("read %+v, want %+v", keystore, want)
+	}
+	for k, c := range want {
+		if keystore[k] != c {
+			t.Errorf("read %s as %+v, want %+v", k, keystore[k], c)
+		}
+	}
+	creds := func(k string) (auth.Credential, bool) { c, ok := keystore[k]; return c, ok }
+	j, _ := LoadJournal(filepath.Join(dir, "journal.json"))
+	j.Credentials = creds
+	journalEdit(t, j, path)
+	backup, _ := os.ReadFile(path + BackupSuffix)
+	for _, secret := range []string{"YWxpY2U6czNjcmV0", "rt-upper", "hunter2", "bmV3Om5ldw=="} {
+		if bytes.Contains(backup, []byte(secret)) {
+			t.Errorf("backup holds %s:\n%s", secret, backup)
+		}
+	}
+	if got := PlaintextInBackup(backup); len(got) != 1 || got[0] != "two" || !bytes.Contains(backup, []byte("b2xkOm9sZA==")) {
+		t.Errorf("PlaintextInBackup = %q, want [two] (its shadowed \"auth\")\n%s", got, backup)
+	}
+	if _, err := j.Undo(false, false); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, orig) {
+		t.Errorf("after undo:\n%s\nwant\n%s", b, orig)
+	}
+}
+
 func TestBackupsOf(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -312,5 +373,34 @@ func TestBackupsOf(t *testing.T) {
 	}
 	if got, err := BackupsOf(filepath.Join(dir, "missing", "config.json")); err != nil || got != nil {
 		t.Errorf("missing dir: %q %v", got, err)
+	}
+}
+
+// TestJournalRecordsWhatEachFileIs: the journal keeps each file's kind, so
+// that undo shows an auth file redacted whatever its name; a file an older
+// journal recorded without a kind is treated as one that may hold secrets.
+func TestJournalRecordsWhatEachFileIs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	j, _ := LoadJournal(filepath.Join(dir, "journal.json"))
+	auth, dropIn := filepath.Join(dir, "podman-auth"), filepath.Join(dir, "zz-regkey.conf")
+	if err := j.Write(auth, KindAuthFile, nil, false, 0o600, []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Write(dropIn, KindRegistriesConf, nil, false, 0o644, []byte("x = 1\n")); err != nil {
+		t.Fatal(err)
+	}
+	j2, err := LoadJournal(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := j2.Find(auth); f == nil || f.Kind != KindAuthFile || !f.MayHoldSecrets() {
+		t.Errorf("auth file entry = %+v", f)
+	}
+	if f := j2.Find(dropIn); f == nil || f.Kind != KindRegistriesConf || f.MayHoldSecrets() {
+		t.Errorf("drop-in entry = %+v", f)
+	}
+	if !(JournalFile{Path: dropIn}).MayHoldSecrets() {
+		t.Errorf("an entry without a kind is shown unredacted")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -162,31 +163,59 @@ func (p *jparser) str() {
 	p.i++
 }
 
-// lookup returns the object at path (nil when a step is missing) and an
-// error when a step exists but is not an object. null counts as missing.
-func (d *jsonDoc) lookup(path []string) (*jnode, error) {
-	n := d.root
-	for i, k := range path {
-		m := n.last(k)
+// place is an object a path selects, with the names of the members that
+// lead to it as the file spells them.
+type place struct {
+	obj  *jnode
+	path []string
+}
+
+// objects returns every object path selects, in file order: through every
+// member each step selects. Members that are null or not objects hold
+// nothing on the path and are skipped.
+func (d *jsonDoc) objects(path []step) []place {
+	cur := []place{{obj: d.root}}
+	for _, s := range path {
+		var next []place
+		for _, p := range cur {
+			for _, m := range p.obj.members {
+				if s.matches(m.key) && m.value.kind == '{' {
+					next = append(next, place{obj: m.value, path: append(slices.Clone(p.path), m.key)})
+				}
+			}
+		}
+		cur = next
+	}
+	return cur
+}
+
+// walk follows path the way a decoder's last word does: at each step, the
+// last member selected. It returns the object reached and how many steps
+// were followed: fewer than len(path) when a step selects no member, or its
+// last is null. A last member that is neither is an error.
+func (d *jsonDoc) walk(path []step) (place, int, error) {
+	p := place{obj: d.root}
+	for i, s := range path {
+		m := p.obj.last(s)
 		if m == nil || d.isNull(m.value) {
-			return nil, nil
+			return p, i, nil
 		}
 		if m.value.kind != '{' {
-			return nil, fmt.Errorf("%s: %w", strings.Join(path[:i+1], "."), errNotObject)
+			return p, i, fmt.Errorf("%s: %w", strings.Join(append(p.path, m.key), "."), errNotObject)
 		}
-		n = m.value
+		p = place{obj: m.value, path: append(slices.Clone(p.path), m.key)}
 	}
-	return n, nil
+	return p, len(path), nil
 }
 
 func (d *jsonDoc) isNull(n *jnode) bool {
 	return n.kind == 'l' && string(d.src[n.start:n.end]) == "null"
 }
 
-// last returns the last member named key (the one JSON decoders keep).
-func (n *jnode) last(key string) *jmember {
+// last returns the last member s selects (the one decoders apply last).
+func (n *jnode) last(s step) *jmember {
 	for i := len(n.members) - 1; i >= 0; i-- {
-		if n.members[i].key == key {
+		if s.matches(n.members[i].key) {
 			return &n.members[i]
 		}
 	}

@@ -5,60 +5,89 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 )
 
-// set makes the member at path hold v, creating missing objects on the way.
-// An existing member keeps its place; a new one goes after its last sibling
-// with the same spacing; a member that already holds an equal value is not
-// touched at all. Duplicate keys are reduced to one (the one decoders read).
-func (d *jsonDoc) set(path []string, v any) error {
+// change is one change made to the text, by member names as the file spells
+// them, so that AuthFile can make the same change to its model.
+type change struct {
+	path  []string
+	del   bool
+	value any // canonical, when !del
+}
+
+// set makes the value at path v for every decoder (see jsonname.go). Along
+// path it goes into the last member each step selects, the one decoders
+// apply last, creating missing objects on the way (a null one is replaced).
+// There, the members the last step selects are reduced to one, and the same
+// members in the other objects path leads to (which decoders would merge)
+// are removed. An existing member keeps its place and spelling; a new one
+// goes after its last sibling with the same spacing, spelled as path names
+// it; a member that already holds an equal value is not touched.
+func (d *jsonDoc) set(path []step, v any) ([]change, error) {
 	if len(path) == 0 {
-		return fmt.Errorf("internal error: empty path")
+		return nil, fmt.Errorf("internal error: empty path")
 	}
 	want, err := canonical(v)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	n := d.root
-	for i := 0; i < len(path)-1; i++ {
-		m := n.last(path[i])
-		if m == nil || d.isNull(m.value) {
-			return d.setMember(path[:i], path[i], nest(path[i+1:], v), nest(path[i+1:], want))
+	parentPath, s := path[:len(path)-1], path[len(path)-1]
+	var edits []change
+	for {
+		parent, depth, err := d.walk(parentPath)
+		if err != nil {
+			return edits, err
 		}
-		if m.value.kind != '{' {
-			return fmt.Errorf("%s: %w", strings.Join(path[:i+1], "."), errNotObject)
+		if depth < len(parentPath) {
+			rest := path[depth+1:]
+			e, err := d.setMember(parentPath[:depth], path[depth], nest(rest, v), nest(rest, want))
+			return append(edits, e...), err
 		}
-		n = m.value
+		gone, err := d.removeFirst(parentPath, s, parent.obj.start)
+		if err != nil {
+			return edits, err
+		}
+		if gone == nil {
+			e, err := d.setMember(parentPath, s, v, want)
+			return append(edits, e...), err
+		}
+		edits = append(edits, change{path: gone, del: true})
 	}
-	return d.setMember(path[:len(path)-1], path[len(path)-1], v, want)
 }
 
-// nest wraps v in one single-key object per key.
-func nest(keys []string, v any) any {
-	for i := len(keys) - 1; i >= 0; i-- {
-		v = map[string]any{keys[i]: v}
+// nest wraps v in one single-member object per step.
+func nest(steps []step, v any) any {
+	for i := len(steps) - 1; i >= 0; i-- {
+		v = map[string]any{steps[i].name: v}
 	}
 	return v
 }
 
-func (d *jsonDoc) setMember(parentPath []string, key string, v, want any) error {
-	if err := d.dedupe(parentPath, key); err != nil {
-		return err
+// setMember sets the member s selects in the object walk(parentPath)
+// reaches, after reducing the members s selects there to the last one.
+func (d *jsonDoc) setMember(parentPath []step, s step, v, want any) ([]change, error) {
+	edits, err := d.dedupe(parentPath, s)
+	if err != nil {
+		return edits, err
 	}
-	obj, err := d.lookup(parentPath)
-	if err != nil || obj == nil {
-		return fmt.Errorf("internal error: %s vanished: %v", strings.Join(parentPath, "."), err)
+	parent, depth, err := d.walk(parentPath)
+	if err != nil || depth < len(parentPath) {
+		return edits, fmt.Errorf("internal error: the object to edit vanished: %v", err)
 	}
+	obj := parent.obj
 	compact := !bytes.Contains(d.src[obj.start:obj.end], []byte("\n"))
-	if m := obj.last(key); m != nil {
+	if m := obj.last(s); m != nil {
+		edits = append(edits, change{path: append(slices.Clone(parent.path), m.key), value: want})
 		var have any
 		if dec := decoder(d.src[m.value.start:m.value.end]); dec.Decode(&have) == nil && reflect.DeepEqual(have, want) {
-			return nil
+			return edits, nil
 		}
-		return d.splice(m.value.start, m.value.end, d.render(v, d.lineIndent(m.keyStart), compact))
+		return edits, d.splice(m.value.start, m.value.end, d.render(v, d.lineIndent(m.keyStart), compact))
 	}
-	kj := d.render(key, "", true)
+	edits = append(edits, change{path: append(slices.Clone(parent.path), s.name), value: want})
+	kj := d.render(s.name, "", true)
 	if len(obj.members) > 0 {
 		last := obj.members[len(obj.members)-1]
 		lead := d.src[d.leadStart(obj, len(obj.members)-1):last.keyStart]
@@ -66,7 +95,7 @@ func (d *jsonDoc) setMember(parentPath []string, key string, v, want any) error 
 		text = append(text, kj...)
 		text = append(text, d.sep(compact)...)
 		text = append(text, d.render(v, d.lineIndent(last.keyStart), compact)...)
-		return d.splice(last.value.end, last.value.end, text)
+		return edits, d.splice(last.value.end, last.value.end, text)
 	}
 	compact = !bytes.Contains(d.src[d.root.start:d.root.end], []byte("\n"))
 	var text []byte
@@ -80,54 +109,60 @@ func (d *jsonDoc) setMember(parentPath []string, key string, v, want any) error 
 		text = append(text, d.render(v, inner, false)...)
 		text = append(text, d.newline()+outer...)
 	}
-	return d.splice(obj.start+1, obj.end-1, text)
+	return edits, d.splice(obj.start+1, obj.end-1, text)
 }
 
-// remove deletes every member called key from the object at parentPath.
-// A missing parent or key is not an error.
-func (d *jsonDoc) remove(parentPath []string, key string) error {
+// remove deletes every member s selects from every object parentPath
+// selects. A missing parent or member is not an error.
+func (d *jsonDoc) remove(parentPath []step, s step) ([]change, error) {
+	var edits []change
 	for {
-		obj, err := d.lookup(parentPath)
-		if err != nil {
-			return err
+		gone, err := d.removeFirst(parentPath, s, -1)
+		if err != nil || gone == nil {
+			return edits, err
 		}
-		if obj == nil {
-			return nil
-		}
-		idx := -1
-		for i, m := range obj.members {
-			if m.key == key {
-				idx = i
-				break
-			}
-		}
-		if idx < 0 {
-			return nil
-		}
-		if err := d.removeAt(obj, idx); err != nil {
-			return err
-		}
+		edits = append(edits, change{path: gone, del: true})
 	}
 }
 
-// dedupe removes all but the last member called key.
-func (d *jsonDoc) dedupe(parentPath []string, key string) error {
+// removeFirst removes the first member s selects in the objects parentPath
+// selects, skipping the object that starts at offset except, and returns
+// its path; nil when there is none.
+func (d *jsonDoc) removeFirst(parentPath []step, s step, except int) ([]string, error) {
+	for _, p := range d.objects(parentPath) {
+		if p.obj.start == except {
+			continue
+		}
+		for i, m := range p.obj.members {
+			if s.matches(m.key) {
+				return append(p.path, m.key), d.removeAt(p.obj, i)
+			}
+		}
+	}
+	return nil, nil
+}
+
+// dedupe removes all but the last member s selects in the object
+// walk(parentPath) reaches.
+func (d *jsonDoc) dedupe(parentPath []step, s step) ([]change, error) {
+	var edits []change
 	for {
-		obj, err := d.lookup(parentPath)
-		if err != nil || obj == nil {
-			return err
+		parent, depth, err := d.walk(parentPath)
+		if err != nil || depth < len(parentPath) {
+			return edits, err
 		}
 		var idx []int
-		for i, m := range obj.members {
-			if m.key == key {
+		for i, m := range parent.obj.members {
+			if s.matches(m.key) {
 				idx = append(idx, i)
 			}
 		}
 		if len(idx) < 2 {
-			return nil
+			return edits, nil
 		}
-		if err := d.removeAt(obj, idx[0]); err != nil {
-			return err
+		edits = append(edits, change{path: append(parent.path, parent.obj.members[idx[0]].key), del: true})
+		if err := d.removeAt(parent.obj, idx[0]); err != nil {
+			return edits, err
 		}
 	}
 }

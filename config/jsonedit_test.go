@@ -120,6 +120,48 @@ func TestJSONEditKeepsEverythingElse(t *testing.T) {
 			want: "{\r\n  \"a\": 1,\r\n  \"credHelpers\": {\r\n    \"docker.io\": \"regkey\"\r\n  }\r\n}\r\n",
 		},
 		{
+			name: "credsStore under another spelling keeps it",
+			src:  `{"CredsStore":"desktop"}`,
+			ops:  setStore,
+			want: `{"CredsStore":"regkey"}`,
+		},
+		{
+			name: "credsStore in two spellings collapse to the last",
+			src:  `{"credsStore":"a","x":1,"CREDSSTORE":"b"}`,
+			ops:  setStore,
+			want: `{"x":1,"CREDSSTORE":"regkey"}`,
+		},
+		{
+			name: "credHelpers entry goes where decoders read it last, and leaves the others",
+			src:  `{"credHelpers":{"h":"x","g":"y"},"CredHelpers":{"i":"z"}}`,
+			ops:  func(a *AuthFile) error { return a.SetCredHelper("h", "regkey") },
+			want: `{"credHelpers":{"g":"y"},"CredHelpers":{"i":"z","h":"regkey"}}`,
+		},
+		{
+			name: "credHelpers reset by a later null",
+			src:  `{"credHelpers":{"h":"x"},"CREDHELPERS":null}`,
+			ops:  func(a *AuthFile) error { return a.SetCredHelper("g", "regkey") },
+			want: `{"CREDHELPERS":{"g":"regkey"}}`,
+		},
+		{
+			name: "credHelpers entry removed from every spelling",
+			src:  `{"credHelpers":{"h":"x","g":"y"},"CREDHELPERS":{"h":"z"},"credHelpers":{"h":"w"}}`,
+			ops:  func(a *AuthFile) error { return a.RemoveCredHelper("h") },
+			want: `{"credHelpers":{"g":"y"},"CREDHELPERS":{},"credHelpers":{}}`,
+		},
+		{
+			name: "auths entry removed from every auths, duplicates included",
+			src:  `{"auths":{"a":{"auth":"dTpw"}},"AUTHS":{"a":{},"b":{}},"auths":{"a":{}}}`,
+			ops:  func(a *AuthFile) error { return a.RemoveAuth("a") },
+			want: `{"auths":{},"AUTHS":{"b":{}},"auths":{}}`,
+		},
+		{
+			name: "clear secret under every spelling of every field and of auths",
+			src:  `{"auths":{"h":{"auth":"dTpw","Password":"p","email":"e"}},"AUTHS":{"h":{"IDENTITYTOKEN":"t","userName":"u","pa\u017f\u017fword":"q"},"h2":{"Auth":"dTpx"}}}`,
+			ops:  func(a *AuthFile) error { return a.ClearSecret("h") },
+			want: `{"auths":{"h":{"email":"e"}},"AUTHS":{"h":{},"h2":{"Auth":"dTpx"}}}`,
+		},
+		{
 			name: "no HTML escaping of new values",
 			src:  "{}",
 			ops:  func(a *AuthFile) error { return a.SetCredHelper("a<b>&c", "regkey") },

@@ -312,3 +312,124 @@ func TestSetupMigratesDockersIdentityToken(t *testing.T) {
 		t.Errorf("after undo:\n%s\nwant\n%s", got, original)
 	}
 }
+
+// TestSetupMovesLoginsUnderAnySpelling: docker and skopeo read config.json
+// with Go's encoding/json, which matches member names case-insensitively
+// ("AUTHS", "Auth", "Username", and "pa\u017f\u017fword" with the long s all
+// work, as the logins before setup show; of two spellings of one field the
+// last counts). setup moves those logins like docker's own spelling: the dry
+// run's diff, config.json and the backup hold no secret afterwards, docker
+// and skopeo get them from regkey, and undo gives the original bytes back.
+// A stale password docker never read stays only in the backup, and setup
+// says so.
+func TestSetupMovesLoginsUnderAnySpelling(t *testing.T) {
+	t.Parallel()
+	testenv.RequireProgram(t, "docker")
+	testenv.RequireProgram(t, "skopeo")
+	r1, r2 := testenv.BasicRegistry(t), testenv.BasicRegistry(t)
+	img := testenv.NewImage(t, "v1")
+	ref1, ref2 := r1.Push(t, img, "test/one:v1"), r2.Push(t, img, "test/two:v1")
+	c := newClient(t, backends[0])
+	c.Unsetenv("REGISTRY_AUTH_FILE") // skopeo reads docker's config.json
+	basic1 := base64.StdEncoding.EncodeToString([]byte(r1.User + ":" + r1.Password))
+	const stale = "stale-pa55-docker-never-read"
+	original := fmt.Sprintf("{\n\t\"AUTHS\": {\n\t\t%q: {\n\t\t\t\"Auth\": %q\n\t\t}\n\t},\n"+
+		"\t\"auths\": {\n\t\t%q: {\n\t\t\t\"Username\": %q,\n\t\t\t\"password\": %q,\n\t\t\t\"pa\\u017f\\u017fword\": %q\n\t\t}\n\t}\n}\n",
+		r1.Host, basic1, r2.Host, r2.User, stale, r2.Password)
+	if err := os.WriteFile(c.DockerConfigFile(), []byte(original), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.MustRun(t, nil, "docker", "manifest", "inspect", "--insecure", ref1)
+	c.MustRun(t, nil, "docker", "manifest", "inspect", "--insecure", ref2)
+	c.MustRun(t, nil, "skopeo", "inspect", "--tls-verify=false", "docker://"+ref1)
+	if calls := c.HelperCalls(t); len(calls) != 0 {
+		t.Fatalf("before setup regkey was called: %v", calls)
+	}
+
+	dry := c.MustRun(t, nil, "regkey", "setup", "--docker", "--dry-run")
+	for _, secret := range []string{basic1, r2.Password, stale} {
+		if strings.Contains(dry.Stdout+dry.Stderr, secret) {
+			t.Errorf("setup --dry-run shows a secret:\n%s%s", dry.Stdout, dry.Stderr)
+		}
+	}
+	for _, host := range []string{r1.Host, r2.Host} {
+		if !strings.Contains(dry.Stdout, "would move the login for "+host) {
+			t.Errorf("setup --dry-run does not move %s:\n%s", host, dry.Stdout)
+		}
+	}
+
+	res := c.MustRun(t, nil, "regkey", "setup", "--docker")
+	if want := fmt.Sprintf("keeps the plaintext secrets of %q", r2.Host); !strings.Contains(res.Stderr, want) {
+		t.Errorf("setup does not warn that the backup %s:\n%s", want, res.Stderr)
+	}
+	assertNoPlaintext(t, c, basic1)
+	assertNoPlaintext(t, c, r2.Password)
+	if strings.Contains(readFile(t, c.DockerConfigFile()), stale) || !strings.Contains(readFile(t, c.DockerConfigFile()+".regkey-backup"), stale) {
+		t.Errorf("the stale password is in config.json, or not in the backup")
+	}
+	for _, r := range []*testenv.Registry{r1, r2} {
+		if got, ok := helperGet(t, c, r.Host); !ok || got.Username != r.User || got.Secret != r.Password {
+			t.Errorf("keystore after setup holds %s as %q (found %v), want %s's login", r.Host, got.Username, ok, r.Host)
+		}
+	}
+	c.ResetHelperCalls(t)
+	c.MustRun(t, nil, "docker", "manifest", "inspect", "--insecure", ref1)
+	c.MustRun(t, nil, "docker", "manifest", "inspect", "--insecure", ref2)
+	c.MustRun(t, nil, "skopeo", "inspect", "--tls-verify=false", "docker://"+ref1)
+	calls := c.HelperCalls(t)
+	if gets(calls, r1.Host) < 2 || gets(calls, r2.Host) == 0 {
+		t.Errorf("docker and skopeo did not ask regkey: %v", calls)
+	}
+
+	c.MustRun(t, nil, "regkey", "setup", "--undo")
+	if got := readFile(t, c.DockerConfigFile()); got != original {
+		t.Errorf("after undo:\n%s\nwant\n%s", got, original)
+	}
+}
+
+// TestSetupUndoDryRunRedactsAnyAuthFileName: REGISTRY_AUTH_FILE may be called
+// anything (here "podman-auth", no extension). `regkey setup --undo
+// --dry-run` shows the file setup edited with its secret redacted, as
+// `setup --dry-run` does, because of what the file is, not its name. (The
+// login is spelled "Auths" and "Auth", which skopeo reads too: setup moves
+// it like podman's own spelling.)
+func TestSetupUndoDryRunRedactsAnyAuthFileName(t *testing.T) {
+	t.Parallel()
+	testenv.RequireProgram(t, "skopeo")
+	r := testenv.BasicRegistry(t)
+	ref := r.Push(t, testenv.NewImage(t, "v1"), "test/name:v1")
+	c := newClient(t, backends[0])
+	authFile := filepath.Join(c.Dir, "podman-auth")
+	c.Setenv("REGISTRY_AUTH_FILE", authFile)
+	basic := base64.StdEncoding.EncodeToString([]byte(r.User + ":" + r.Password))
+	original := fmt.Sprintf("{\n\t\"Auths\": {\n\t\t%q: {\n\t\t\t\"Auth\": %q\n\t\t}\n\t}\n}\n", r.Host, basic)
+	if err := os.WriteFile(authFile, []byte(original), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.MustRun(t, nil, "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+
+	c.MustRun(t, nil, "regkey", "setup", "--podman")
+	assertNoPlaintext(t, c, basic)
+	c.ResetHelperCalls(t)
+	c.MustRun(t, nil, "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+	if gets(c.HelperCalls(t), r.Host) == 0 {
+		t.Errorf("skopeo did not ask regkey: %v", c.HelperCalls(t))
+	}
+
+	dry := c.MustRun(t, nil, "regkey", "setup", "--undo", "--dry-run")
+	if strings.Contains(dry.Stdout+dry.Stderr, basic) || strings.Contains(dry.Stdout+dry.Stderr, r.Password) {
+		t.Errorf("setup --undo --dry-run shows the secret:\n%s%s", dry.Stdout, dry.Stderr)
+	}
+	for _, want := range []string{"--- " + authFile, `"Auth": "<redacted>"`} {
+		if !strings.Contains(dry.Stdout, want) {
+			t.Errorf("setup --undo --dry-run lacks %q:\n%s", want, dry.Stdout)
+		}
+	}
+	if got := readFile(t, authFile); got == original {
+		t.Errorf("the dry run restored %s", authFile)
+	}
+	c.MustRun(t, nil, "regkey", "setup", "--undo")
+	if got := readFile(t, authFile); got != original {
+		t.Errorf("after undo:\n%s\nwant\n%s", got, original)
+	}
+}

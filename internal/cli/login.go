@@ -77,7 +77,15 @@ replaced, so that an older secret cannot shadow the new one.
 Plain HTTP is used only for loopback registries (localhost, 127.0.0.0/8,
 ::1) unless --insecure is given. TLS trusts the system roots and docker's
 /etc/docker/certs.d/HOST and ~/.docker/certs.d/HOST directories (*.crt CAs,
-client.cert/client.key client certificates).`,
+client.cert/client.key client certificates).
+
+The credentials go only to the registry and the token server it names.
+--insecure covers the registry named (its host and port) and nothing else:
+a token server elsewhere must use verified HTTPS (plain HTTP only when it
+and the registry are both on loopback hosts).
+A redirect is followed only to the same scheme, host and port; one anywhere
+else fails the login, naming both hosts, and nothing is stored. -v shows
+every request and redirect.`,
 		Example: `  echo "$TOKEN" | regkey login ghcr.io -u octocat --password-stdin
   regkey login registry.example.com:5000
   regkey login -u alice localhost:5000 --password-stdin < password.txt`,
@@ -288,6 +296,10 @@ func loginHint(err error, k auth.Key) error {
 		return withHint(err, fmt.Sprintf("put the registry's CA certificate in /etc/docker/certs.d/%s/ca.crt or ~/.docker/certs.d/%s/ca.crt, or add --insecure", k.Host, k.Host))
 	case errors.Is(err, regauth.ErrUnsupported):
 		return withHint(err, "use --no-verify to store the credentials without checking them")
+	case errors.Is(err, regauth.ErrRedirect):
+		return withHint(err, "regkey sends credentials only to the host they are for; if you trust the host the redirect names, log in to it directly. Nothing was stored")
+	case errors.Is(err, regauth.ErrPlainHTTPTokenServer):
+		return withHint(err, "the token server would get the password in clear; it needs HTTPS (--insecure covers only the registry itself). Nothing was stored")
 	}
 	return err
 }

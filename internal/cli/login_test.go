@@ -360,6 +360,8 @@ func TestLoginHint(t *testing.T) {
 		{regauth.ErrPlainHTTP, "--insecure"},
 		{regauth.ErrCertificate, "/etc/docker/certs.d/h.example:5000/ca.crt"},
 		{regauth.ErrUnsupported, "--no-verify"},
+		{regauth.ErrRedirect, "only to the host they are for"},
+		{regauth.ErrPlainHTTPTokenServer, "needs HTTPS"},
 	} {
 		var h *hinted
 		if err := loginHint(fmt.Errorf("x: %w", tc.err), k); !errors.As(err, &h) || !strings.Contains(h.hint, tc.hint) {

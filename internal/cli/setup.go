@@ -76,8 +76,10 @@ regkey is also put first in podman's credential-helpers (a drop-in,
 effect), so that registries logged into later work too; every podman pull
 then asks regkey, and fails if regkey is removed without setup --undo.
 
-Every plaintext secret in these files (auths "auth", "identitytoken") is
-stored in the keystore, read back and compared, and only then removed. A
+Every plaintext secret in these files (auths "auth", "identitytoken",
+"password") is stored in the keystore, read back and compared, and only then
+removed. Member names are matched as docker and podman match them, case
+aside ("AUTHS", "Auth", "IdentityToken" count too). A
 secret already in the keystore is not stored again; one that differs from
 the keystore's copy stops setup with nothing changed.
 

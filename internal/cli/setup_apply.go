@@ -95,7 +95,11 @@ func (p *setupPlan) apply(opts *SetupOptions) error {
 		if !e.changed() {
 			continue
 		}
-		if err := j.Write(e.path, e.old, e.existed, e.mode, e.next); err != nil {
+		kind := config.KindAuthFile
+		if e.file == nil {
+			kind = config.KindRegistriesConf
+		}
+		if err := j.Write(e.path, kind, e.old, e.existed, e.mode, e.next); err != nil {
 			if errors.Is(err, config.ErrFileChanged) {
 				err = withHint(err, "docker or podman wrote the file meanwhile; run `regkey setup` again")
 			}

@@ -624,3 +624,48 @@ func TestSetupRefusesHelperOffPath(t *testing.T) {
 		t.Errorf("--force did not wire docker: %s", got)
 	}
 }
+
+// TestSetupUndoDryRunRedactsByKind: undo's dry run shows every auth file
+// setup edited with its secrets redacted, whatever the file is called
+// (REGISTRY_AUTH_FILE may be called anything), and regkey's registries.conf
+// drop-in as it is.
+func TestSetupUndoDryRunRedactsByKind(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "docker", "podman")
+	authFile := filepath.Join(s.home, "podman-auth")
+	s.opts.Env["REGISTRY_AUTH_FILE"] = authFile
+	conf := filepath.Join(s.home, "registries.conf")
+	s.opts.Env["CONTAINERS_REGISTRIES_CONF"] = conf
+	s.write(t, conf, "")
+	s.write(t, authFile, `{"auths":{"quay.io":{"auth":"Ym9iOnF1YXktcHc="}}}`)
+	s.write(t, s.docker(), plainConfig)
+	s.opts.RegistriesConf = true
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	s.out.Reset()
+	s.opts.Docker, s.opts.RegistriesConf = true, false
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	s.out.Reset()
+	s.opts.Docker, s.opts.Undo, s.opts.DryRun = false, true, true
+	if err := setupUndo(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	out := s.out.String()
+	for _, want := range []string{
+		"--- " + authFile, `+{"auths":{"quay.io":{"auth":"<redacted>"}}}`,
+		"--- " + s.docker(), `"auth":"<redacted>"`,
+		"--- " + filepath.Join(s.home, ".config", "containers", "registries.conf.d", "zz-regkey.conf"), `-credential-helpers = ["regkey"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("undo --dry-run output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, secret := range []string{"Ym9iOnF1YXktcHc=", "quay-pw", "YWxpY2U6czNjcmV0", "s3cret", "rt-1"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("undo --dry-run printed a secret (%s):\n%s", secret, out)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
@@ -58,7 +57,7 @@ func setupUndo(ctx context.Context, opts *SetupOptions) error {
 	for _, r := range res {
 		if opts.DryRun && r.Action != config.UndoSkipped {
 			cur, next := r.Current, r.Next
-			if strings.HasSuffix(r.File.Target, ".json") || strings.HasSuffix(r.File.Target, config.BackupSuffix) {
+			if r.File.MayHoldSecrets() {
 				cur, next = redactNil(cur), redactNil(next)
 			}
 			fmt.Fprint(out, config.UnifiedDiff(r.File.Path, r.File.Path, cur, next))

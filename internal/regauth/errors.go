@@ -23,6 +23,15 @@ var (
 	// ErrUnsupported means the registry asked for an authentication scheme
 	// regkey cannot complete, or gave no usable challenge.
 	ErrUnsupported = errors.New("unsupported registry authentication")
+	// ErrRedirect means the registry or its token server answered with a
+	// redirect to another origin (host, port or scheme), which is refused:
+	// see SameOriginRedirects.
+	ErrRedirect = errors.New("refusing redirect")
+	// ErrPlainHTTPTokenServer means the registry named a token server on
+	// plain HTTP that may not have the credentials in clear: one that is
+	// not on loopback with a loopback registry, nor, with Insecure, the
+	// registry itself.
+	ErrPlainHTTPTokenServer = errors.New("refusing to send credentials to plain-HTTP token server")
 )
 
 // StatusError is an unexpected HTTP answer from a registry or token server,

@@ -38,10 +38,12 @@ const hubRegistry = "registry-1.docker.io"
 // HTTP for loopback hosts only) with the system roots and docker's 15 s
 // timeout.
 type Options struct {
-	// Insecure allows plain HTTP to any host and turns off TLS certificate
-	// verification, like docker's --insecure-registry. Without it, plain
-	// HTTP is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1),
-	// and certificates are always verified, loopback included.
+	// Insecure allows plain HTTP to the registry and turns off TLS
+	// certificate verification for it, like docker's --insecure-registry:
+	// for the registry's own host and port only, never for its token server
+	// or any other host. Without it, plain HTTP is allowed only for loopback
+	// hosts (localhost, 127.0.0.0/8, ::1), and certificates are always
+	// verified, loopback included.
 	Insecure bool
 	// CertDirs are docker's per-registry certificate directories, such as
 	// /etc/docker/certs.d and ~/.docker/certs.d. For each, the files in
@@ -93,7 +95,8 @@ func (o Options) userAgent() string {
 	return "regkey"
 }
 
-// plainAllowed reports whether plain HTTP may be used for host[:port].
+// plainAllowed reports whether plain HTTP may be used for the registry
+// host[:port].
 func (o Options) plainAllowed(host string) bool { return o.Insecure || IsLoopback(host) }
 
 func (o Options) logf(format string, args ...any) {
@@ -160,10 +163,16 @@ func (r Result) GoString() string { return "regauth.Result{" + r.String() + "}" 
 // Username is auth.TokenUsername is an identity token and is exchanged with
 // the OAuth2 refresh_token grant.
 //
+// Credentials go to the registry and to the token server its challenge
+// names, and nowhere else: a redirect to another origin is refused
+// (SameOriginRedirects), a token server on plain HTTP must be on a loopback
+// host or, with Insecure, be the registry itself, and Insecure turns off
+// certificate verification for the registry only.
+//
 // Errors match ErrInvalidCredentials when the registry or its token server
-// rejected the credentials, ErrPlainHTTP, ErrCertificate or ErrUnsupported
-// as documented on them, and are otherwise network or protocol failures. No
-// error contains the secret.
+// rejected the credentials; ErrPlainHTTP, ErrCertificate, ErrUnsupported,
+// ErrRedirect or ErrPlainHTTPTokenServer as documented on them; and are
+// otherwise network or protocol failures. No error contains the secret.
 func Verify(ctx context.Context, host string, cred auth.Credential, opts Options) (Result, error) {
 	key, err := auth.ParseKey(host)
 	if err != nil {
@@ -184,7 +193,7 @@ func Verify(ctx context.Context, host string, cred auth.Credential, opts Options
 		return Result{}, err
 	}
 	defer client.CloseIdleConnections()
-	v := &verifier{client: client, opts: opts, cred: cred}
+	v := &verifier{client: client, opts: opts, cred: cred, registry: endpoint}
 	res, err := v.run(ctx, endpoint)
 	res.Host = key.Host
 	if err != nil {

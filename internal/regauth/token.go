@@ -26,8 +26,9 @@ func (v *verifier) token(ctx context.Context, realm, service string) (tokens, er
 	if err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return tokens{}, fmt.Errorf("%w: bearer realm %q is not an http(s) URL", ErrUnsupported, redact(realm))
 	}
-	if u.Scheme == "http" && !v.opts.plainAllowed(u.Host) {
-		return tokens{}, fmt.Errorf("refusing to send credentials to plain-HTTP token server %s", redact(realm))
+	if u.Scheme == "http" && !v.plainTokenServer(u) {
+		return tokens{}, fmt.Errorf("%w %s: a token server may use plain HTTP only when it and the registry are both on loopback hosts, or with --insecure when it is the registry %s itself",
+			ErrPlainHTTPTokenServer, redact(realm), v.registry)
 	}
 	if v.cred.IsIdentityToken() {
 		return v.postToken(ctx, u, url.Values{
@@ -49,6 +50,17 @@ func (v *verifier) token(ctx context.Context, realm, service string) (tokens, er
 		v.opts.logf("token server has no OAuth2 POST endpoint; using the GET form")
 	}
 	return v.getToken(ctx, u, service)
+}
+
+// plainTokenServer reports whether the token server at u may be sent
+// credentials over plain HTTP: when it and the registry are both on
+// loopback hosts (nothing leaves the machine; a remote registry may not
+// send the password to whatever listens on this one), or when it is the
+// registry's own host and port and Insecure allows plain HTTP there.
+// Insecure covers the registry named, never a token server elsewhere,
+// where the password would cross the network in clear.
+func (v *verifier) plainTokenServer(u *url.URL) bool {
+	return (IsLoopback(u.Host) && IsLoopback(v.registry)) || (v.opts.Insecure && v.registry != "" && onHost(u, v.registry))
 }
 
 // getToken is the token specification's GET form with Basic auth.

@@ -93,13 +93,28 @@ func loadCertDir(cfg *tls.Config, dir string) error {
 	return nil
 }
 
-// newClient returns an HTTP client for talking to the registry at host and
-// its token server.
+// newClient returns the HTTP client of one verification against the
+// registry at host (and the token server it names): TLS from docker's
+// certs.d directories for host, certificate verification turned off with
+// Insecure for host's own origin only, and redirects followed only within
+// a request's origin (SameOriginRedirects).
 func newClient(host string, opts Options) (*http.Client, error) {
-	tc, err := tlsConfig(host, opts.CertDirs, opts.Insecure)
+	tc, err := tlsConfig(host, opts.CertDirs, false)
 	if err != nil {
 		return nil, err
 	}
+	verified := newTransport(tc, opts)
+	var rt http.RoundTripper = verified
+	if opts.Insecure {
+		insecure := tc.Clone()
+		insecure.InsecureSkipVerify = true //nolint:gosec // --insecure, for the registry only
+		rt = &registryInsecure{registry: host, insecure: newTransport(insecure, opts), verified: verified}
+	}
+	return &http.Client{Transport: rt, Timeout: opts.timeout(), CheckRedirect: SameOriginRedirects(opts.Log)}, nil
+}
+
+// newTransport is a transport with tc and opts' proxy and timeouts.
+func newTransport(tc *tls.Config, opts Options) *http.Transport {
 	timeout := opts.timeout()
 	tr := &http.Transport{
 		Proxy:                 opts.Proxy,
@@ -113,19 +128,28 @@ func newClient(host string, opts Options) (*http.Client, error) {
 	if opts.dial != nil {
 		tr.DialContext = opts.dial
 	}
-	c := &http.Client{Transport: tr, Timeout: timeout}
-	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		// Never follow a redirect from HTTPS down to plain HTTP where plain
-		// HTTP is not allowed: the Authorization header would go with it.
-		if req.URL.Scheme == "http" && !opts.plainAllowed(req.URL.Host) {
-			return fmt.Errorf("refusing redirect to plain-HTTP %s", redact(req.URL.String()))
-		}
-		return nil
+	return tr
+}
+
+// registryInsecure sends requests for the registry's own host and port
+// over a transport that does not verify certificates (Insecure), and every
+// other request, to a token server above all, over one that does.
+type registryInsecure struct {
+	registry           string
+	insecure, verified *http.Transport
+}
+
+func (t *registryInsecure) RoundTrip(req *http.Request) (*http.Response, error) {
+	if onHost(req.URL, t.registry) {
+		return t.insecure.RoundTrip(req)
 	}
-	return c, nil
+	return t.verified.RoundTrip(req)
+}
+
+// CloseIdleConnections closes both transports' idle connections.
+func (t *registryInsecure) CloseIdleConnections() {
+	t.insecure.CloseIdleConnections()
+	t.verified.CloseIdleConnections()
 }
 
 // redact drops the query and user info of a URL string for messages.

@@ -20,6 +20,9 @@ type verifier struct {
 	client *http.Client
 	opts   Options
 	cred   auth.Credential
+	// registry is the registry's host[:port] as named (registry-1.docker.io
+	// for Docker Hub): the one host Insecure covers.
+	registry string
 }
 
 // run pings host's /v2/ and completes the challenge it answers with.
@@ -79,6 +82,8 @@ func (v *verifier) ping(ctx context.Context, host string) (string, *http.Respons
 			return endpoint, resp, nil
 		}
 		switch {
+		case errors.Is(err, ErrRedirect):
+			return "", nil, err
 		case isCertError(err):
 			return "", nil, fmt.Errorf("%w: %w", ErrCertificate, err)
 		case errors.Is(err, http.ErrSchemeMismatch) && !v.opts.plainAllowed(host):
@@ -171,7 +176,9 @@ func (v *verifier) newRequest(ctx context.Context, method, url string, body io.R
 	return req, nil
 }
 
-// do sends req and logs method, URL without query and the outcome.
+// do sends req and logs method, URL without query and the outcome. An
+// error names the URL without its query, and never holds the secret (a
+// server may echo it into a redirect's Location).
 func (v *verifier) do(req *http.Request) (*http.Response, error) {
 	u := redact(req.URL.String())
 	resp, err := v.client.Do(req)
@@ -179,14 +186,33 @@ func (v *verifier) do(req *http.Request) (*http.Response, error) {
 		cause := err
 		var ue *url.Error
 		if errors.As(err, &ue) {
+			ue.URL = redact(ue.URL)
 			cause = ue.Err
 		}
+		err, cause = v.mask(err), v.mask(cause)
 		v.opts.logf("%s %s: %v", req.Method, u, cause)
 		return nil, err
 	}
 	v.opts.logf("%s %s: %s", req.Method, u, resp.Status)
 	return resp, nil
 }
+
+// mask hides the secret in err's text, keeping err to match with errors.Is.
+func (v *verifier) mask(err error) error {
+	if s := v.cred.Secret; s != "" && strings.Contains(err.Error(), s) {
+		return masked{err: err, msg: strings.ReplaceAll(err.Error(), s, "***")}
+	}
+	return err
+}
+
+// masked is an error whose text had a secret taken out.
+type masked struct {
+	err error
+	msg string
+}
+
+func (m masked) Error() string { return m.msg }
+func (m masked) Unwrap() error { return m.err }
 
 // drain discards the rest of a body (capped) and closes it, so that the
 // connection can be reused.

@@ -17,6 +17,10 @@
 //     proxy, cloud SDKs pointed at nothing) with that binary first on PATH.
 //     Client.TraceHelper records every docker-credential-regkey call.
 //   - NewKeyring and NewPass provide the os and pass keystore backends.
+//   - Hostile is a registry that redirects one request of a login
+//     elsewhere; NewRecorder and NewTLSRecorder start the server it points
+//     at (or a recording forward proxy), which records every request line,
+//     header and body so that a test can assert it received no secret.
 //   - RequireProgram and RequireTool find the programs a test runs.
 //
 // A test that needs a backend whose program is missing fails (it never

@@ -261,7 +261,7 @@ func Test_apiRun(t *testing.T) {
 			hint:    "regkey has no credentials for HOST: run `regkey login HOST`",
 		},
 		{
-			name:    "a jq that does not compile is a usage error, before any request", creds: true,
+			name: "a jq that does not compile is a usage error, before any request", creds: true,
 			opts:    APIOptions{Target: "/v2/_catalog", JQ: ".repositories["},
 			wantErr: "syntax error", usage: true,
 			wantReqs: func(t *testing.T, reqs []apiReq) {
@@ -271,7 +271,7 @@ func Test_apiRun(t *testing.T) {
 			},
 		},
 		{
-			name:    "a jq failing at run time", creds: true,
+			name: "a jq failing at run time", creds: true,
 			opts:    APIOptions{Target: "/v2/_catalog?n=1", JQ: ".tags[]"},
 			wantErr: "Cannot iterate over null",
 		},

@@ -140,7 +140,7 @@ func apiPage(ctx context.Context, opts *APIOptions, client *registryapi.Client, 
 		_, _ = io.Copy(io.Discard, resp.Body)
 	default:
 		if _, err := io.Copy(out, resp.Body); err != nil {
-			return nil, fmt.Errorf("reading the response: %w", err)
+			return nil, fmt.Errorf("copying the response to stdout: %w", err)
 		}
 	}
 	if !opts.Paginate {
@@ -225,10 +225,14 @@ func apiHint(err error, t registryapi.Target, client *registryapi.Client) error 
 	var he *registryapi.HTTPError
 	switch {
 	case errors.As(err, &he) && (he.StatusCode == http.StatusUnauthorized || he.StatusCode == http.StatusForbidden):
-		if client.Anonymous() {
+		switch asked, found := client.CredentialFound(); {
+		case asked && !found:
 			return withHint(err, fmt.Sprintf("regkey has no credentials for %s: run `regkey login %s` (or docker login)", t.Host, t.Host))
+		case found:
+			return withHint(err, fmt.Sprintf("the registry refused the credentials regkey has for %s (see `regkey status`): run `regkey login %s` to replace them, with an account allowed to do this", t.Host, t.Host))
+		default:
+			return withHint(err, fmt.Sprintf("the registry refused the request without asking for credentials: check the account's permissions, or run `regkey login %s` to use another account", t.Host))
 		}
-		return withHint(err, fmt.Sprintf("the registry refused the credentials regkey has for %s (see `regkey status`): run `regkey login %s` to replace them, with an account allowed to do this", t.Host, t.Host))
 	case errors.Is(err, regauth.ErrInvalidCredentials):
 		return withHint(err, fmt.Sprintf("the token server refused the credentials regkey has for %s: run `regkey login %s` to replace them", t.Host, t.Host))
 	case errors.Is(err, regauth.ErrCertificate):

@@ -173,6 +173,7 @@ func Test_apiRun(t *testing.T) {
 		opts     APIOptions // flags; Target is a path on the fake
 		stdin    string
 		creds    bool
+		wrongPW  bool
 		wantOut  string // stdout's start
 		outHas   string // and something in it
 		wantErr  string // substring; "" for success
@@ -261,6 +262,12 @@ func Test_apiRun(t *testing.T) {
 			hint:    "regkey has no credentials for HOST: run `regkey login HOST`",
 		},
 		{
+			name: "a refused credential: a hint to replace it", wrongPW: true,
+			opts:    APIOptions{Target: "/v2/_catalog", JQ: ".repositories[]"},
+			wantErr: "401 Unauthorized: UNAUTHORIZED: authentication required",
+			hint:    "the registry refused the credentials regkey has for HOST (see `regkey status`): run `regkey login HOST`",
+		},
+		{
 			name: "a jq that does not compile is a usage error, before any request", creds: true,
 			opts:    APIOptions{Target: "/v2/_catalog", JQ: ".repositories["},
 			wantErr: "syntax error", usage: true,
@@ -288,6 +295,9 @@ func Test_apiRun(t *testing.T) {
 			creds := map[string]auth.Credential{}
 			if tt.creds {
 				creds[f.host()] = alice
+			}
+			if tt.wrongPW {
+				creds[f.host()] = auth.Credential{Username: "alice", Secret: "old-pw"}
 			}
 			opts, out, errOut := apiTest(t, f, creds, tt.stdin)
 			o := tt.opts
@@ -376,5 +386,39 @@ func TestNewJQMissing(t *testing.T) {
 	var h *hinted
 	if !errors.As(err, &h) || !strings.Contains(err.Error(), "--jq needs the jq program") || !strings.Contains(h.hint, "apt-get install jq") {
 		t.Errorf("error = %v, want one saying jq is needed, with a hint", err)
+	}
+}
+
+// TestJQEnvironment: jq gets an allowlisted environment, never regkey's
+// secrets.
+func TestJQEnvironment(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "env.txt")
+	script := "#!/bin/sh\nexport -p > '" + dump + "'\nprintf 'filtered\\n'\n"
+	if err := os.WriteFile(filepath.Join(dir, "jq"), []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env := config.Env{"PATH": dir, "HOME": dir, "LANG": "C.UTF-8", "REGKEY_FILE_KEY": "file-key-secret",
+		"REGKEY_AUTH_H_EXAMPLE": "u:env-secret", "AWS_SECRET_ACCESS_KEY": "aws-secret"}
+	j, err := newJQ(env, ".", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := j.Run(context.Background(), []byte(`{}`), &out); err != nil || out.String() != "filtered\n" {
+		t.Fatalf("Run: %v, output %q", err, out.String())
+	}
+	got, err := os.ReadFile(dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"file-key-secret", "env-secret", "aws-secret"} {
+		if strings.Contains(string(got), secret) {
+			t.Errorf("jq's environment holds %q:\n%s", secret, got)
+		}
+	}
+	if !strings.Contains(string(got), "LANG") {
+		t.Errorf("jq's environment lost LANG:\n%s", got)
 	}
 }

@@ -123,9 +123,10 @@ func New(endpoint string, opts Options) *Client {
 // Close releases idle connections.
 func (c *Client) Close() { c.hosts.close() }
 
-// Anonymous reports whether the client has no credential for the registry
-// (none was found, or none was asked for yet).
-func (c *Client) Anonymous() bool { return c.cred.Empty() }
+// CredentialFound reports whether the client has asked for the registry's
+// credential (it does on the registry's first challenge) and whether it
+// found one.
+func (c *Client) CredentialFound() (asked, found bool) { return c.credAsked, !c.cred.Empty() }
 
 // Do sends req and returns the response, the caller to close its body. A
 // 401 from the registry is answered once: with Basic auth, or with a token

@@ -74,8 +74,8 @@ func TestBasicChallenge(t *testing.T) {
 	if len(f.tokenRec.all()) != 0 {
 		t.Error("a Basic registry's token server was asked")
 	}
-	if c.Anonymous() {
-		t.Error("Anonymous() with a credential")
+	if asked, found := c.CredentialFound(); !asked || !found {
+		t.Errorf("CredentialFound() = %v, %v with a credential", asked, found)
 	}
 }
 
@@ -105,6 +105,9 @@ func TestBasicWithoutUsableCredential(t *testing.T) {
 			}
 			if n := len(f.rec.all()); n != 1 {
 				t.Errorf("%d requests, want 1 (nothing to retry with)", n)
+			}
+			if asked, found := c.CredentialFound(); found != !tt.cred.Empty() || asked != (opts.Credential != nil) {
+				t.Errorf("CredentialFound() = %v, %v", asked, found)
 			}
 			f.rec.assertNoSecret(t, "rt-1")
 		})

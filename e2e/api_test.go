@@ -377,3 +377,46 @@ func sameSet(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+// TestAPITLS: regkey api trusts what regkey login trusts: an HTTPS
+// registry's CA from SSL_CERT_FILE or from ~/.docker/certs.d/HOST; an
+// unknown CA fails with a hint; --insecure skips verification for this
+// registry.
+func TestAPITLS(t *testing.T) {
+	t.Parallel()
+	r := testenv.TLSRegistry(t)
+	r.Push(t, testenv.NewImage(t, "v1"), "secure/app:v1")
+	c := testenv.NewClient(t, testenv.BuildRegkey(t))
+	c.UseFileKeystore(t)
+	helperStore(t, c, r.Host, r.User, r.Password)
+	target := r.Host + "/v2/secure/app/tags/list"
+
+	res := c.Run(t, nil, "regkey", "api", target)
+	if res.ExitCode != 1 || !strings.Contains(res.Stderr, "certificate") || !strings.Contains(res.Stderr, "hint: put the registry's CA certificate in") {
+		t.Errorf("unknown CA: exit %d, stderr:\n%s\nwant 1, a certificate error and a hint", res.ExitCode, res.Stderr)
+	}
+	if res := c.MustRun(t, nil, "regkey", "api", "--insecure", target, "--jq", ".tags[]"); res.Stdout != "v1\n" {
+		t.Errorf("--insecure: stdout %q", res.Stdout)
+	}
+
+	c.Setenv("SSL_CERT_FILE", r.CA.CertFile)
+	if res := c.MustRun(t, nil, "regkey", "api", target, "--jq", ".tags[]"); res.Stdout != "v1\n" {
+		t.Errorf("SSL_CERT_FILE: stdout %q", res.Stdout)
+	}
+	c.Unsetenv("SSL_CERT_FILE")
+
+	certs := filepath.Join(c.DockerConfig, "certs.d", r.Host)
+	if err := os.MkdirAll(certs, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ca, err := os.ReadFile(r.CA.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(certs, "ca.crt"), ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.MustRun(t, nil, "regkey", "api", "https://"+target, "--jq", ".tags[]"); res.Stdout != "v1\n" {
+		t.Errorf("certs.d: stdout %q", res.Stdout)
+	}
+}

@@ -422,3 +422,16 @@ func TestJQEnvironment(t *testing.T) {
 		t.Errorf("jq's environment lost LANG:\n%s", got)
 	}
 }
+
+// TestNewJQFallsBackToGojq: without jq, gojq's command is used.
+func TestNewJQFallsBackToGojq(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "gojq"), []byte("#!/bin/sh\nexit 0\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	j, err := newJQ(config.Env{"PATH": dir}, ".", false)
+	if err != nil || j.path != filepath.Join(dir, "gojq") {
+		t.Fatalf("newJQ = %+v, %v; want gojq", j, err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/regkey/regkey/internal/testenv"
+	"github.com/regkey/regkey/providers/envcred"
 )
 
 // storageRecorder stands in for object storage on another loopback host: it
@@ -419,4 +420,47 @@ func TestAPITLS(t *testing.T) {
 	if res := c.MustRun(t, nil, "regkey", "api", "https://"+target, "--jq", ".tags[]"); res.Stdout != "v1\n" {
 		t.Errorf("certs.d: stdout %q", res.Stdout)
 	}
+}
+
+// TestAPICredentialSources: regkey api uses whatever docker-credential-regkey
+// get gives: a provider's credential (here the env provider, with nothing in
+// the keystore) and an identity token stored by `regkey login
+// --identity-token`, which it exchanges by the OAuth2 refresh_token POST.
+func TestAPICredentialSources(t *testing.T) {
+	t.Parallel()
+	testenv.RequireProgram(t, "jq")
+	t.Run("env provider", func(t *testing.T) {
+		t.Parallel()
+		r := testenv.BasicRegistry(t)
+		r.Push(t, testenv.NewImage(t, "v1"), "fromenv:v1")
+		c := testenv.NewClient(t, testenv.BuildRegkey(t))
+		c.UseFileKeystore(t)
+		c.Setenv(envcred.AuthVar(r.Host), r.User+":"+r.Password)
+		res := c.MustRun(t, nil, "regkey", "api", r.Host+"/v2/_catalog", "--jq", ".repositories[]")
+		if res.Stdout != "fromenv\n" {
+			t.Errorf("stdout %q", res.Stdout)
+		}
+		if list := helperList(t, c); len(list) != 0 {
+			t.Errorf("keystore holds %v; the credential was to come from the environment", list)
+		}
+	})
+	t.Run("identity token", func(t *testing.T) {
+		t.Parallel()
+		r := testenv.TokenRegistry(t)
+		r.Push(t, testenv.NewImage(t, "v1"), "withrt:v1")
+		c := testenv.NewClient(t, testenv.BuildRegkey(t))
+		c.UseFileKeystore(t)
+		c.MustRun(t, []byte(r.Password+"\n"), "regkey", "login", "--identity-token", "-u", r.User, "--password-stdin", r.Host)
+		if got, ok := helperGet(t, c, r.Host); !ok || got.Username != "<token>" {
+			t.Fatalf("stored %+v, want an identity token", got)
+		}
+		before := r.Token.RefreshGrants()
+		res := c.MustRun(t, nil, "regkey", "api", r.Host+"/v2/withrt/tags/list", "--jq", ".tags[]")
+		if res.Stdout != "v1\n" {
+			t.Errorf("stdout %q", res.Stdout)
+		}
+		if n := r.Token.RefreshGrants() - before; n != 1 {
+			t.Errorf("%d refresh_token grants, want 1", n)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package registryapi
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -33,9 +34,8 @@ func TestCheck(t *testing.T) {
 	c := New("registry.example", Options{})
 	c.cred = auth.Credential{Username: "alice", Secret: "s3cret-pw"}
 	for _, tt := range tests {
-		resp := &http.Response{StatusCode: tt.status, Status: http.StatusText(tt.status),
+		resp := &http.Response{StatusCode: tt.status, Status: fmt.Sprintf("%d %s", tt.status, http.StatusText(tt.status)),
 			Request: &http.Request{Method: "DELETE", URL: u}}
-		resp.Status = itoa(tt.status) + " " + resp.Status
 		err := c.Check(resp, []byte(tt.body))
 		switch {
 		case tt.want == "" && err != nil:
@@ -44,8 +44,4 @@ func TestCheck(t *testing.T) {
 			t.Errorf("%s: error = %v\nwant %s", tt.name, err, tt.want)
 		}
 	}
-}
-
-func itoa(n int) string {
-	return string(rune('0'+n/100)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10))
 }

@@ -58,6 +58,8 @@ func TestImportGraph(t *testing.T) {
 				t.Errorf("internal/childenv must import only the standard library (keystore and providers share it); it imports %s", d)
 			case rel == "helper" && !isStd(d) && d != module+"/auth":
 				t.Errorf("helper must import only the standard library and auth; it imports %s", d)
+			case rel == "internal/registryapi" && !isStd(d) && d != module+"/auth" && d != module+"/internal/regauth":
+				t.Errorf("internal/registryapi must import only the standard library, auth and internal/regauth; it imports %s", d)
 			case strings.HasPrefix(d, "github.com/spf13/cobra") && !strings.HasPrefix(rel, "internal/cli") && rel != "cmd/regkey":
 				t.Errorf("only internal/cli may import cobra; %s imports %s", rel, d)
 			case ours && (rel == "keystore" || strings.HasPrefix(rel, "keystore/")) &&

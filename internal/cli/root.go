@@ -53,6 +53,7 @@ docker credential helper; as regkey it manages logins and explains them.`,
 		NewCmdRefresh(f, nil),
 		NewCmdExport(f, nil),
 		NewCmdKubelet(f, nil),
+		NewCmdAPI(f, nil),
 		newHelperCmd(f),
 		newVersionCmd(f),
 	)

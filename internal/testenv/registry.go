@@ -29,6 +29,9 @@ type Registry struct {
 	User, Password string
 	// Dir holds the registry's config, htpasswd, storage and log.
 	Dir string
+	// Config is the registry's configuration file, as
+	// `docker-registry garbage-collect` takes it.
+	Config string
 	// CA is the authority that signed the registry's certificate when it
 	// serves TLS, else nil.
 	CA *CA
@@ -50,6 +53,12 @@ type RegistryOptions struct {
 	// Google's oauth2accesstoken) and whose token a fake issues. bcrypt
 	// reads at most 72 bytes of a password.
 	User, Password string
+	// BlobRedirect, when set, makes the registry answer blob GETs with a
+	// 307 to this base URL (scheme://host:port) plus the blob's storage
+	// path, through distribution's redirect storage middleware: what
+	// registries on object storage do with presigned URLs. The blob is at
+	// that same path under Dir/storage.
+	BlobRedirect string
 }
 
 // BasicRegistry starts a plain-HTTP registry with htpasswd (Basic) auth on
@@ -106,7 +115,8 @@ func NewRegistry(t testing.TB, opts RegistryOptions) *Registry {
 		port := freePort(t)
 		r.Host, r.URL = hostPort(name, port), scheme+"://"+hostPort(name, port)
 		cfg := filepath.Join(r.Dir, "config.yml")
-		writeFile(t, cfg, registryConfig(r.Dir, hostPort("127.0.0.1", port), authYAML, tlsYAML))
+		r.Config = cfg
+		writeFile(t, cfg, registryConfig(r.Dir, hostPort("127.0.0.1", port), authYAML+redirectYAML(opts.BlobRedirect), tlsYAML))
 		cmd := exec.Command(bin, "serve", cfg)
 		cmd.Dir = r.Dir
 		// distribution reads every REGISTRY_* variable as configuration
@@ -142,6 +152,15 @@ http:
   addr: %s
   secret: regkey-testenv-not-a-secret
 %s%s`, filepath.Join(dir, "storage"), addr, tlsYAML, authYAML)
+}
+
+// redirectYAML configures distribution's redirect storage middleware for
+// base, or nothing when base is empty.
+func redirectYAML(base string) string {
+	if base == "" {
+		return ""
+	}
+	return fmt.Sprintf("middleware:\n  storage:\n    - name: redirect\n      options:\n        baseurl: %s\n", base)
 }
 
 // writeHtpasswd writes a bcrypt htpasswd file made by htpasswd, with the

@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/regkey/regkey/internal/registryapi"
+	"github.com/regkey/regkey/internal/version"
+)
+
+// APIOptions are the inputs of `regkey api`.
+type APIOptions struct {
+	IO IOStreams
+	// Lookup answers what the helper's get would answer for a host.
+	Lookup func() credentialSource
+	// ClientOptions carry what the Factory knows: certs.d dirs, proxy,
+	// user agent. Credential, Insecure, TryHTTP and Trace are set from the
+	// target and the flags.
+	ClientOptions registryapi.Options
+	// NewFilter prepares a --jq filter (jq on PATH).
+	NewFilter func(expr string, pretty bool) (jsonFilter, error)
+
+	Target      string
+	Method      string
+	MethodGiven bool
+	Headers     []string
+	Input       string
+	Include     bool
+	Paginate    bool
+	JQ          string
+	Silent      bool
+	Verbose     bool
+	Insecure    bool
+}
+
+// NewCmdAPI builds `regkey api`. runF replaces apiRun in tests.
+func NewCmdAPI(f *Factory, runF func(*APIOptions) error) *cobra.Command {
+	opts := &APIOptions{
+		IO: f.IO,
+		ClientOptions: registryapi.Options{
+			CertDirs:  dockerCertDirs(f),
+			Proxy:     proxyFunc(f.Env),
+			UserAgent: "regkey/" + version.Version,
+		},
+		NewFilter: func(expr string, pretty bool) (jsonFilter, error) { return newJQ(f.Env, expr, pretty) },
+	}
+	var lookup *credentialLookup
+	opts.Lookup = func() credentialSource {
+		if lookup == nil {
+			lookup = newCredentialLookup(f)
+		}
+		return lookup
+	}
+	cmd := &cobra.Command{
+		Use:   "api [flags] TARGET",
+		Short: "Make an authenticated registry API request",
+		Long: `api sends one request to a registry's HTTP API (distribution's /v2/, the OCI
+distribution spec) with the credentials docker-credential-regkey gives for the
+registry, and prints the response body on stdout. TARGET is HOST/PATH or
+https://HOST/PATH; a bare HOST means /v2/.
+
+Authentication is docker's: the request goes out without credentials; a 401
+with a Basic challenge is retried with the stored username and password, a
+Bearer challenge with a token from the registry's token server for the scope
+the challenge names plus the one the request implies (pull for GET and HEAD,
+pull,push for PUT, POST and PATCH, delete for DELETE of a manifest or blob,
+registry:catalog:* for /v2/_catalog). Tokens are reused for the rest of the
+command (every page of --paginate).
+
+The method is GET, or POST with --input, unless -X says otherwise. A manifest
+request without an Accept header asks for every OCI and Docker v2 manifest
+type, as docker does; a manifest PUT without Content-Type is sent with the
+manifest's own mediaType.
+
+--paginate follows the Link: <...>; rel="next" header (the catalog pages with
+?n=N) and prints each page in turn; with --jq the filter runs on every page.
+--jq needs the jq program (or gojq) on PATH; strings are printed raw.
+
+Redirects are followed (blob downloads go to storage), but credentials never
+go to another host or over a redirect from HTTPS to HTTP. Plain HTTP is used
+only for loopback registries, or for this registry with --insecure. TLS trusts
+the system roots, SSL_CERT_FILE and docker's certs.d directories.
+
+Exit status: 0 for a 2xx answer; 1 for any other, with the registry's error
+(code and message) on stderr; 2 for a usage error.`,
+		Example: `  regkey api "registry.example.com/v2/_catalog?n=100" --paginate --jq '.repositories[]'
+  regkey api registry.example.com/v2/myapp/tags/list --paginate --jq '.tags[]'
+  regkey api -X HEAD -i registry.example.com/v2/myapp/manifests/v1
+  regkey api -X DELETE registry.example.com/v2/myapp/manifests/sha256:…
+  regkey api -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+      --input manifest.json registry.example.com/v2/myapp/manifests/v2`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Target = args[0]
+			opts.MethodGiven = cmd.Flags().Changed("method")
+			opts.Method = strings.ToUpper(opts.Method)
+			if !opts.MethodGiven && opts.Input != "" {
+				opts.Method = "POST"
+			}
+			if !isToken(opts.Method) {
+				return usageErrorf("--method %q is not an HTTP method", opts.Method)
+			}
+			if opts.Paginate && opts.Method != "GET" {
+				return usageErrorf("--paginate works only with GET")
+			}
+			if opts.Paginate && opts.Input != "" {
+				return usageErrorf("--paginate and --input are mutually exclusive")
+			}
+			if opts.Silent && opts.JQ != "" {
+				return usageErrorf("--silent and --jq are mutually exclusive")
+			}
+			if _, err := parseHeaders(opts.Headers); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return apiRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Method, "method", "X", "GET", "the HTTP `method` (GET, HEAD, PUT, POST, PATCH, DELETE)")
+	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "add a request header in `key:value` form (repeatable)")
+	fl.StringVar(&opts.Input, "input", "", "send the `file` as the request body (- for stdin)")
+	fl.BoolVarP(&opts.Include, "include", "i", false, "print the response status line and headers before the body")
+	fl.BoolVar(&opts.Paginate, "paginate", false, "follow Link rel=\"next\" headers and print every page")
+	fl.StringVarP(&opts.JQ, "jq", "q", "", "filter each response body with a jq `expression` (needs jq on PATH)")
+	fl.BoolVar(&opts.Silent, "silent", false, "do not print the response body")
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every request and response line and header on stderr (secrets redacted)")
+	fl.BoolVar(&opts.Insecure, "insecure", false, "allow plain HTTP and skip TLS certificate verification for this registry (never for its token server)")
+	return cmd
+}
+
+// isToken reports whether s is a non-empty RFC 9110 token (a method name).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

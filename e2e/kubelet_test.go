@@ -144,7 +144,7 @@ func TestKubeletProviderFailures(t *testing.T) {
 	image := ecrHost + "/team/app"
 	for name, setup := range map[string]func(*ecrfake.Server){
 		"refused": func(f *ecrfake.Server) { f.Fail = "AccessDeniedException" },
-		"hangs":   func(f *ecrfake.Server) { f.Delay = 2 * time.Minute },
+		"hangs":   func(f *ecrfake.Server) { f.Hang = true },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -41,7 +41,7 @@ test-deps:
 test: test-deps $(CRANE_STAMP)
 	$(GO) test $(TEST_FLAGS) -timeout $(TEST_TIMEOUT) -parallel $(E2E_PARALLEL) ./...
 
-test-unit:
+test-unit: test-deps
 	$(GO) test $(TEST_FLAGS) -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v '/e2e$$')
 
 test-e2e: test-deps $(CRANE_STAMP)

@@ -42,12 +42,6 @@ func isStd(path string) bool {
 	return !strings.Contains(first, ".")
 }
 
-// testOnly reports whether rel is a package only tests may import. They may
-// import each other (keystoretest bounds its waits with testenv.Context).
-func testOnly(rel string) bool {
-	return rel == "auth/authtest" || rel == "internal/testenv" || rel == "keystore/keystoretest"
-}
-
 func TestImportGraph(t *testing.T) {
 	t.Parallel()
 	sdks := []string{"github.com/aws/", "github.com/Azure/", "github.com/AzureAD/", "golang.org/x/oauth2", "cloud.google.com/"}
@@ -56,7 +50,7 @@ func TestImportGraph(t *testing.T) {
 		for _, d := range p.Deps {
 			drel, ours := strings.CutPrefix(d, module+"/")
 			switch {
-			case ours && testOnly(drel) && !testOnly(rel) && !strings.HasPrefix(rel, "internal/testenv") && rel != "e2e":
+			case ours && (drel == "auth/authtest" || drel == "internal/testenv" || drel == "keystore/keystoretest") && !strings.HasPrefix(rel, "internal/testenv") && rel != "e2e":
 				t.Errorf("%s imports the test-only package %s outside its tests", rel, drel)
 			case rel == "auth" && !isStd(d):
 				t.Errorf("auth must import only the standard library; it imports %s", d)

@@ -9,11 +9,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/keystore"
 )
 
@@ -42,10 +42,20 @@ func Run(t *testing.T, newStore func(t *testing.T) keystore.Store) {
 	}
 }
 
-// ctx returns a context that ends before the test binary's deadline: gpg
-// and D-Bus backends on a busy machine are slow, and how slow must not
-// decide a verdict.
-func ctx(t *testing.T) context.Context { return testenv.Context(t) }
+// ctx returns a context that ends shortly before the test binary's deadline
+// (go test -timeout), and never without one: gpg and D-Bus backends on a
+// busy machine are slow, and how slow must not decide a verdict. (It is
+// internal/testenv.Context, which this portable package cannot import.)
+func ctx(t *testing.T) context.Context {
+	d, ok := t.Deadline()
+	if !ok {
+		return context.Background()
+	}
+	margin := min(30*time.Second, time.Until(d)/2)
+	c, cancel := context.WithDeadline(context.Background(), d.Add(-margin))
+	t.Cleanup(cancel)
+	return c
+}
 
 func mustSet(t *testing.T, s keystore.Store, key string, c auth.Credential) {
 	t.Helper()

@@ -4,8 +4,8 @@
 #   make test-unit  every package except the end-to-end suite
 #   make test-e2e   only the end-to-end suite (real docker, skopeo, podman, crane)
 #   make lint       gofmt, go vet and staticcheck
-#   make tools      Go tools, pinned, into .cache/tools/bin: crane (the
-#                   end-to-end suite runs it) and staticcheck (make lint)
+#   make tools      Go tools, pinned, into .cache/tools/bin: crane and nfpm
+#                   (the end-to-end suite runs them) and staticcheck (make lint)
 #   make test-deps  the Debian packages the tests run (installed when root on Debian)
 #
 # The end-to-end suite also needs Debian packages (docker-registry, skopeo,
@@ -38,13 +38,17 @@ export REGKEY_TEST_TOOLS := $(TOOLS_DIR)/bin
 test-deps:
 	@scripts/test-deps.sh
 
-test: test-deps $(CRANE_STAMP)
+# The end-to-end suite runs crane, and nfpm through make package
+# (TestPackage): they are built here rather than inside a test.
+E2E_TOOLS           := $(CRANE_STAMP) $(NFPM_STAMP)
+
+test: test-deps $(E2E_TOOLS)
 	$(GO) test $(TEST_FLAGS) -timeout $(TEST_TIMEOUT) -parallel $(E2E_PARALLEL) ./...
 
 test-unit: test-deps
 	$(GO) test $(TEST_FLAGS) -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v '/e2e$$')
 
-test-e2e: test-deps $(CRANE_STAMP)
+test-e2e: test-deps $(E2E_TOOLS)
 	$(GO) test $(TEST_FLAGS) -timeout $(TEST_TIMEOUT) -parallel $(E2E_PARALLEL) $(E2E_PKG)
 
 lint: $(STATICCHECK_STAMP)
@@ -55,7 +59,7 @@ lint: $(STATICCHECK_STAMP)
 	$(GO) vet -tags bench ./bench
 	$(TOOLS_DIR)/bin/staticcheck ./...
 
-tools: $(CRANE_STAMP) $(STATICCHECK_STAMP)
+tools: $(E2E_TOOLS) $(STATICCHECK_STAMP)
 
 $(CRANE_STAMP):
 	mkdir -p $(TOOLS_DIR)/bin

@@ -51,13 +51,19 @@ test-unit: test-deps
 test-e2e: test-deps $(E2E_TOOLS)
 	$(GO) test $(TEST_FLAGS) -timeout $(TEST_TIMEOUT) -parallel $(E2E_PARALLEL) $(E2E_PKG)
 
+# lint checks the code as the release build compiles it (CGO_ENABLED,
+# -trimpath): what go vet and staticcheck compile is then in the build cache
+# for the binary the tests build (testenv.BuildRegkey), make install and
+# make package, which only link.
+LINT_ENV            = CGO_ENABLED=$(CGO_ENABLED) GOFLAGS='$(strip $(GOFLAGS) -trimpath)'
+
 lint: $(STATICCHECK_STAMP)
 	@files=$$(git ls-files '*.go') && test -n "$$files" || { echo "git ls-files lists no Go files"; exit 1; }; \
 	  out=$$(gofmt -l $$files) || exit 1; \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
-	$(GO) vet -tags bench ./bench
-	$(TOOLS_DIR)/bin/staticcheck ./...
+	$(LINT_ENV) $(GO) vet ./...
+	$(LINT_ENV) $(GO) vet -tags bench ./bench
+	$(LINT_ENV) $(TOOLS_DIR)/bin/staticcheck ./...
 
 tools: $(E2E_TOOLS) $(STATICCHECK_STAMP)
 

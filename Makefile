@@ -47,6 +47,7 @@ endif
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/regkey $(DESTDIR)$(BINDIR)/docker-credential-regkey
 
+# packaging.mk first: test.mk names its nfpm stamp as a prerequisite.
+-include packaging.mk
 -include test.mk
 -include bench.mk
--include packaging.mk

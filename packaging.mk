@@ -30,8 +30,10 @@ package: docs $(NFPM_STAMP)
 	    $(NFPM) package --config packaging/nfpm.yaml --packager $$p --target '$(DIST)/' || exit 1; \
 	done
 
+# gendocs is built with the release build's flags, so that it shares the
+# compiled packages in the build cache with it.
 docs:
-	$(GO) run ./internal/cli/gendocs -out '$(DIST)/docs' -version '$(VERSION)' -date '$(DOCS_DATE)'
+	CGO_ENABLED=$(CGO_ENABLED) $(GO) run -trimpath ./internal/cli/gendocs -out '$(DIST)/docs' -version '$(VERSION)' -date '$(DOCS_DATE)'
 
 manifests:
 	$(GO) run ./packaging/render -version '$(VERSION)' -checksums '$(DIST)/release/checksums.txt' \

@@ -207,8 +207,8 @@ func TestACR(t *testing.T) {
 		f := newFakeEntra(t, r.Host, refresh)
 		c := newProviderClient(t)
 		routeToACR(t, c, f, r.Host, false)
-		res, d := timedGet(t, c, r.Host)
-		assertQuickNotFound(t, res, d, "acr")
+		res := getKey(t, c, r.Host)
+		assertNotFoundSaysWhy(t, res, "acr")
 		if !strings.Contains(res.Stderr, "AZURE_CLIENT_ID") {
 			t.Errorf("stderr %q: want a hint saying what to set", res.Stderr)
 		}

@@ -130,8 +130,8 @@ func TestECR(t *testing.T) {
 		useECR(t, c, fake, r.Host)
 		c.Unsetenv("AWS_ACCESS_KEY_ID")
 		c.Unsetenv("AWS_SECRET_ACCESS_KEY")
-		res, d := timedGet(t, c, ecrHost)
-		assertQuickNotFound(t, res, d, "ecr")
+		res := getKey(t, c, ecrHost)
+		assertNotFoundSaysWhy(t, res, "ecr")
 		if !strings.Contains(res.Stderr, "AWS_PROFILE") || !strings.Contains(res.Stderr, ecrHost) {
 			t.Errorf("stderr %q: want a hint naming the registry and what to set", res.Stderr)
 		}

@@ -144,8 +144,8 @@ func TestGCR(t *testing.T) {
 		// at a dead loopback port: ADC finds nothing.
 		c := newProviderClient(t)
 		routeToGCR(t, c, nil, r.Host, false)
-		res, d := timedGet(t, c, r.Host)
-		assertQuickNotFound(t, res, d, "gcr")
+		res := getKey(t, c, r.Host)
+		assertNotFoundSaysWhy(t, res, "gcr")
 		if !strings.Contains(res.Stderr, "GOOGLE_APPLICATION_CREDENTIALS") {
 			t.Errorf("stderr %q: want a hint saying what to set", res.Stderr)
 		}

@@ -86,8 +86,8 @@ func TestGHCR(t *testing.T) {
 		t.Parallel()
 		c := newProviderClient(t)
 		routeToGHCR(t, c, r.Host, "    token_source: env\n")
-		res, d := timedGet(t, c, r.Host)
-		assertQuickNotFound(t, res, d, "ghcr")
+		res := getKey(t, c, r.Host)
+		assertNotFoundSaysWhy(t, res, "ghcr")
 		if !strings.Contains(res.Stderr, "GITHUB_TOKEN") {
 			t.Errorf("stderr %q: want a hint saying what to set", res.Stderr)
 		}

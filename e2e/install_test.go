@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/internal/testenv"
@@ -18,9 +16,7 @@ import (
 // goEnv returns `go env NAME` of the toolchain running the tests.
 func goEnv(t *testing.T, name string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "env", name).Output()
+	out, err := exec.CommandContext(testenv.Context(t), "go", "env", name).Output()
 	if err != nil {
 		t.Fatalf("go env %s: %v", name, err)
 	}
@@ -28,8 +24,14 @@ func goEnv(t *testing.T, name string) string {
 }
 
 // TestMakeInstall runs `make install` into a private PREFIX on machines in
-// three states. The cases run one after another because `make install`
+// four states. The cases run one after another because `make install`
 // builds into the work tree's bin/regkey.
+//
+// `make install` builds with the flags BuildRegkey uses, so once the
+// binary under test is built (once, for all tests) it finds every package
+// in the build cache and only links. Each make is bounded only by the test
+// binary's deadline (Client.Run): how long a build takes is the machine's
+// business.
 func TestMakeInstall(t *testing.T) {
 	t.Parallel()
 	testenv.RequireProgram(t, "make")
@@ -38,6 +40,7 @@ func TestMakeInstall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testenv.BuildRegkey(t)
 	t.Run("FreshMachine", func(t *testing.T) { installOnAFreshMachine(t, root) })
 	t.Run("PlaintextLogins", func(t *testing.T) { installWithPlaintextLogins(t, root) })
 	t.Run("KeystoreUnavailable", func(t *testing.T) { installWithUnavailableKeystore(t, root) })

@@ -34,11 +34,7 @@ func kubeletAsk(t *testing.T, c *testenv.Client, version, image string) (*creden
 
 func kubeletSend(t *testing.T, c *testenv.Client, version string, req []byte) (*credentialprovider.CredentialProviderResponse, testenv.Result) {
 	t.Helper()
-	start := time.Now()
 	res := c.Run(t, req, "regkey", "kubelet-provider")
-	if d := time.Since(start); d > 50*time.Second {
-		t.Errorf("kubelet-provider took %v; the kubelet kills plugins after a minute", d)
-	}
 	if res.ExitCode != 0 {
 		return nil, res
 	}
@@ -68,7 +64,9 @@ func TestKubeletProvider(t *testing.T) {
 	image := ecrHost + "/team/app"
 	password := ecrfake.Password(ecrKeyID, "us-east-1")
 
+	before := time.Now()
 	resp, res := kubeletAsk(t, c, kubelet.APIVersionV1, image)
+	took := time.Since(before)
 	if resp == nil {
 		t.Fatalf("ECR image: exit %d, stderr %q", res.ExitCode, res.Stderr)
 	}
@@ -76,8 +74,11 @@ func TestKubeletProvider(t *testing.T) {
 	if len(resp.Auth) != 1 || resp.Auth[ecrHost] != want || resp.CacheKeyType != credentialprovider.RegistryPluginCacheKeyType {
 		t.Errorf("ECR answer: %+v", resp)
 	}
-	if d := kubelettest.Duration(resp.CacheDuration); d < 2*time.Hour-2*time.Minute || d > 2*time.Hour {
-		t.Errorf("cacheDuration %v for a 4 h token, want half of its remaining life (about 2 h)", d)
+	// The token was issued and the answer made while kubeletAsk ran: half
+	// of what was left then is 2 h less at most half of that time (and a
+	// second of rounding), however slow the machine was.
+	if d := kubelettest.Duration(resp.CacheDuration); d < 2*time.Hour-took/2-time.Second || d > 2*time.Hour {
+		t.Errorf("cacheDuration %v for a 4 h token after a %v call, want half of its remaining life (about 2 h)", d, took)
 	}
 	for key := range resp.Auth {
 		if ok, err := kubelet.MatchImage(key, image); !ok || err != nil {
@@ -137,14 +138,16 @@ func TestKubeletProvider(t *testing.T) {
 	assertNoPlaintext(t, c, "e2e-secret-access-key")
 }
 
-// TestKubeletProviderFailures: a provider that refuses, and one that does
-// not answer, exit 1 with the cause on stderr, within the kubelet's minute.
+// TestKubeletProviderFailures: a provider that refuses, and one that never
+// answers, exit 1 with the cause on stderr. The one that never answers is
+// ended by regkey's own bound (inside the kubelet's minute: see
+// Test_kubeletRunBounded), which stderr must report as a timeout.
 func TestKubeletProviderFailures(t *testing.T) {
 	t.Parallel()
 	image := ecrHost + "/team/app"
 	for name, setup := range map[string]func(*ecrfake.Server){
 		"refused": func(f *ecrfake.Server) { f.Fail = "AccessDeniedException" },
-		"hangs":   func(f *ecrfake.Server) { f.Delay = 2 * time.Minute },
+		"hangs":   func(f *ecrfake.Server) { f.Hang = true },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -153,7 +156,6 @@ func TestKubeletProviderFailures(t *testing.T) {
 			t.Cleanup(fake.Close)
 			c := newProviderClient(t)
 			useECR(t, c, fake, "ecr-rule.example.com")
-			start := time.Now()
 			resp, res := kubeletAsk(t, c, kubelet.APIVersionV1, image)
 			if resp != nil || res.ExitCode != 1 || res.Stdout != "" || !strings.Contains(res.Stderr, ecrHost) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 naming the registry", res.ExitCode, res.Stdout, res.Stderr)
@@ -161,8 +163,8 @@ func TestKubeletProviderFailures(t *testing.T) {
 			if name == "refused" && !strings.Contains(res.Stderr, "AccessDenied") {
 				t.Errorf("stderr %q does not give the cause", res.Stderr)
 			}
-			if d := time.Since(start); d > 50*time.Second {
-				t.Errorf("took %v", d)
+			if name == "hangs" && !strings.Contains(res.Stderr, "timed out") {
+				t.Errorf("stderr %q does not say the provider timed out", res.Stderr)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -13,7 +12,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	yaml3 "go.yaml.in/yaml/v3"
@@ -40,12 +38,14 @@ func TestPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// make package builds with the flags BuildRegkey uses: with the binary
+	// under test built, it finds every package compiled and only links. It
+	// is bounded only by the test binary's deadline.
+	testenv.BuildRegkey(t)
 	dist := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "-C", root, "package",
+	cmd := exec.CommandContext(testenv.Context(t), "make", "--no-print-directory", "-C", root, "package",
 		"DIST="+dist, "VERSION="+pkgVersion, "COMMIT="+pkgCommit, "DOCS_DATE=2026-01-02", "GO="+pkgGoCommand())
-	cmd.Env = append(os.Environ(), "MAKEFLAGS=")
+	cmd.Env = append(os.Environ(), "MAKEFLAGS=", "PATH="+testenv.SystemPath())
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("make package: %v\n%s", err, out)
 	}
@@ -197,7 +197,8 @@ func packagedUnits(t *testing.T, inst string) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command("systemd-analyze", "verify", "--man=no", filepath.Join(dir, "regkey-refresh.service"), filepath.Join(dir, "regkey-refresh.timer"))
+	cmd := exec.CommandContext(testenv.Context(t), "systemd-analyze", "verify", "--man=no", filepath.Join(dir, "regkey-refresh.service"), filepath.Join(dir, "regkey-refresh.timer"))
+	cmd.Env = append(os.Environ(), "PATH="+testenv.SystemPath())
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
@@ -206,10 +207,10 @@ func packagedUnits(t *testing.T, inst string) {
 // pkgRun runs a program and returns its stdout, failing the test on error.
 func pkgRun(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	ctx := testenv.Context(t)
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), "PATH="+testenv.SystemPath()) // dpkg runs ldconfig from /sbin
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {

@@ -7,16 +7,20 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/regkey/regkey/internal/testenv"
 )
 
 // child is a re-executed test binary running store commands (runChild).
 type child struct {
-	t     *testing.T
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	out   *bufio.Scanner
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	out    *bufio.Scanner
+	closed sync.Once
 }
 
 // childSpec describes the store a child opens.
@@ -28,7 +32,8 @@ type childSpec struct {
 
 // environ is the child's whole environment: PATH, HOME and spec.env, with
 // no proxy reachable and nothing inherited from the developer's session.
-func (s childSpec) environ() []string {
+// Commands in the child end at deadline (see runChild).
+func (s childSpec) environ(deadline time.Time) []string {
 	env := []string{
 		childEnv + "=1",
 		"PATH=" + os.Getenv("PATH"),
@@ -39,6 +44,7 @@ func (s childSpec) environ() []string {
 		"REGKEY_CHILD_DATADIR=" + s.dataDir,
 		"REGKEY_CHILD_CONFIGDIR=" + s.configDir,
 		"REGKEY_CHILD_TIMEOUT=" + s.timeout.String(),
+		"REGKEY_CHILD_DEADLINE=" + deadline.Format(time.RFC3339Nano),
 	}
 	for k, v := range s.env {
 		env = append(env, k+"="+v)
@@ -50,7 +56,11 @@ func (s childSpec) environ() []string {
 func startChild(t *testing.T, spec childSpec) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = spec.environ()
+	deadline, ok := testenv.Context(t).Deadline()
+	if !ok {
+		deadline = time.Now().Add(childNoDeadline)
+	}
+	cmd.Env = spec.environ(deadline)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -84,15 +94,38 @@ func (c *child) do(format string, args ...any) childResult {
 	return r
 }
 
-// Close ends the child's input and waits for it.
+// childNoDeadline bounds a child's commands when the test binary has no
+// deadline (go test -timeout 0).
+const childNoDeadline = time.Hour
+
+// childExitWait is how long Close lets a child finish after its input
+// ends before killing it: it has nothing left to do but exit (a -race
+// binary sleeps a second at exit), so this only ends a child that hangs.
+const childExitWait = time.Minute
+
+// Close ends the child's input and waits for it; a second Close does
+// nothing.
 func (c *child) Close() {
-	c.stdin.Close()
-	done := make(chan error, 1)
-	go func() { done <- c.cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		c.cmd.Process.Kill()
-		<-done
+	c.closed.Do(func() {
+		c.stdin.Close()
+		done := make(chan error, 1)
+		go func() { done <- c.cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(childExitWait):
+			c.cmd.Process.Kill()
+			<-done
+		}
+	})
+}
+
+// closeAll closes children at once: each -race child sleeps a second as it
+// exits, which closing thirty one after another (as their clean-ups would)
+// turns into thirty seconds of nothing.
+func closeAll(children []*child) {
+	var wg sync.WaitGroup
+	for _, c := range children {
+		wg.Go(c.Close)
 	}
+	wg.Wait()
 }

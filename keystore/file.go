@@ -47,7 +47,7 @@ func (s *fileStore) Get(ctx context.Context, key string) (auth.Credential, error
 	if err := checkKey(key); err != nil {
 		return auth.Credential{}, err
 	}
-	creds, _, _, err := s.load(ctx)
+	creds, _, _, err := s.load(ctx, false)
 	if err != nil {
 		return auth.Credential{}, err
 	}
@@ -60,7 +60,7 @@ func (s *fileStore) Get(ctx context.Context, key string) (auth.Credential, error
 
 // List returns every stored key with its username.
 func (s *fileStore) List(ctx context.Context) (map[string]string, error) {
-	creds, _, _, err := s.load(ctx)
+	creds, _, _, err := s.load(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -99,36 +99,95 @@ func (s *fileStore) Delete(ctx context.Context, key string) error {
 	})
 }
 
+// maxUnlockedDerives is how often update drops the lock to derive a key
+// outside it before it derives one while holding the lock.
+const maxUnlockedDerives = 3
+
+// errDeriveFirst tells update that the store file changed to one whose key
+// has not been derived yet: drop the lock, derive, try again.
+var errDeriveFirst = errors.New("the store's key must be derived first")
+
 // update runs change on the current credentials under the lock and writes
 // the result. When change fails nothing is written.
+//
+// The key is derived before the lock is taken: argon2id takes tens of
+// milliseconds (seconds on a busy machine), and processes storing at once
+// would otherwise run it one after another while holding each other off.
+// Inside the lock the key comes from the per-salt cache; if the file was
+// replaced meanwhile by a store with another salt (one another process
+// created), the lock is dropped to derive again.
 func (s *fileStore) update(ctx context.Context, change func(map[string]record) error) error {
 	if err := ensureDir(filepath.Dir(s.path)); err != nil {
 		return err
 	}
-	return withLock(ctx, s.lock, func() error {
-		creds, h, key, err := s.load(ctx)
+	for attempt := 1; ; attempt++ {
+		fresh, err := s.prepare(ctx)
 		if err != nil {
 			return err
 		}
-		if h == nil {
+		err = withLock(ctx, s.lock, func() error {
+			return s.updateLocked(ctx, fresh, attempt < maxUnlockedDerives, change)
+		})
+		if !errors.Is(err, errDeriveFirst) {
+			return err
+		}
+	}
+}
+
+// newStore is the header and key of a store file that does not exist yet.
+type newStore struct {
+	header *fileHeader
+	key    []byte
+}
+
+// prepare derives the key of the current store file into the cache, or,
+// when there is no file, makes the header and key of a new one (creating
+// the key file if the key comes from one).
+func (s *fileStore) prepare(ctx context.Context) (*newStore, error) {
+	_, h, _, err := s.load(ctx, false)
+	if err != nil || h != nil {
+		return nil, err
+	}
+	h, key, err := s.create()
+	if err != nil {
+		return nil, err
+	}
+	return &newStore{header: h, key: key}, nil
+}
+
+// updateLocked is update's work under the lock. With cachedOnly, it returns
+// errDeriveFirst rather than run argon2id.
+func (s *fileStore) updateLocked(ctx context.Context, fresh *newStore, cachedOnly bool, change func(map[string]record) error) error {
+	creds, h, key, err := s.load(ctx, cachedOnly)
+	if err != nil {
+		return err
+	}
+	if h == nil {
+		switch {
+		case fresh != nil:
+			h, key = fresh.header, fresh.key
+		case cachedOnly:
+			return errDeriveFirst // the file was removed meanwhile
+		default:
 			if h, key, err = s.create(); err != nil {
 				return err
 			}
 		}
-		if err := change(creds); err != nil {
-			return err
-		}
-		b, err := sealEnvelope(*h, key, creds)
-		if err != nil {
-			return err
-		}
-		return writeFileAtomic(s.path, b)
-	})
+	}
+	if err := change(creds); err != nil {
+		return err
+	}
+	b, err := sealEnvelope(*h, key, creds)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(s.path, b)
 }
 
 // load reads and decrypts the store. A missing file is an empty store with a
-// nil header; it needs no key.
-func (s *fileStore) load(ctx context.Context) (map[string]record, *fileHeader, []byte, error) {
+// nil header; it needs no key. With cachedOnly, a key that would need
+// argon2id and is not in the cache gives errDeriveFirst.
+func (s *fileStore) load(ctx context.Context, cachedOnly bool) (map[string]record, *fileHeader, []byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, nil, err
 	}
@@ -147,7 +206,7 @@ func (s *fileStore) load(ctx context.Context) (map[string]record, *fileHeader, [
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	key, err := s.derive(k, &env.Header)
+	key, err := s.derive(k, &env.Header, cachedOnly)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -169,7 +228,7 @@ func (s *fileStore) create() (*fileHeader, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	key, err := s.derive(k, h)
+	key, err := s.derive(k, h, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -177,8 +236,9 @@ func (s *fileStore) create() (*fileHeader, []byte, error) {
 }
 
 // derive returns the encryption key for header h, remembering argon2id
-// results for the life of the store.
-func (s *fileStore) derive(k *fileKey, h *fileHeader) ([]byte, error) {
+// results for the life of the store. With cachedOnly, an argon2id key not
+// yet derived gives errDeriveFirst.
+func (s *fileStore) derive(k *fileKey, h *fileHeader, cachedOnly bool) ([]byte, error) {
 	if h.KDF != kdfArgon2id {
 		return k.derive(h)
 	}
@@ -186,6 +246,9 @@ func (s *fileStore) derive(k *fileKey, h *fileHeader) ([]byte, error) {
 	defer s.mu.Unlock()
 	if key, ok := s.derived[string(h.Salt)]; ok {
 		return key, nil
+	}
+	if cachedOnly {
+		return nil, errDeriveFirst
 	}
 	key, err := k.derive(h)
 	if err != nil {

@@ -14,24 +14,30 @@ import (
 	"github.com/regkey/regkey/keystore"
 )
 
-// prompt is how fast a broken keyring must be reported: well under the
-// default five-second call timeout for anything that fails fast.
-const prompt = 2 * time.Second
+// hungText is how the os backend words a call that reached its timeout.
+const hungText = "did not answer within"
 
-// wantUnavailable checks a child's answer: ErrUnavailable, quick, saying
-// what is wrong (mention) and what to do.
-func wantUnavailable(t *testing.T, op string, r childResult, mention string, within time.Duration) {
+// patient is the call timeout of children whose test is about what a broken
+// keyring says rather than how long it takes: long enough for any machine,
+// so that the timeout's message appears only when the keyring hangs.
+const patient = 2 * time.Minute
+
+// wantUnavailable checks a child's answer: ErrUnavailable, saying what is
+// wrong (mention) and what to do. A broken keyring that can say what is
+// wrong must say it at once, not after the call timeout: unless mention is
+// the timeout's own text, the error must not be the timeout's.
+func wantUnavailable(t *testing.T, op string, r childResult, mention string) {
 	t.Helper()
-	t.Logf("%s: %s (%d ms)", op, r.Err, r.Millis)
+	t.Logf("%s: %s", op, r.Err)
 	switch {
 	case !r.Unavailable || r.NotFound:
 		t.Errorf("%s = %+v, want ErrUnavailable (and not ErrNotFound)", op, r)
 	case !strings.Contains(r.Err, mention):
 		t.Errorf("%s error %q does not say %q", op, r.Err, mention)
+	case !strings.Contains(mention, hungText) && strings.Contains(r.Err, hungText):
+		t.Errorf("%s error %q came from the call timeout, not at once", op, r.Err)
 	case !strings.Contains(r.Err, "REGKEY_KEYSTORE=file") && !strings.Contains(r.Err, "unlock"):
 		t.Errorf("%s error %q gives no hint what to do", op, r.Err)
-	case time.Duration(r.Millis)*time.Millisecond > within:
-		t.Errorf("%s took %d ms, want under %s", op, r.Millis, within)
 	}
 }
 
@@ -44,13 +50,14 @@ func TestKeyringNoBus(t *testing.T) {
 		"DeadSocket": {"HOME": dir, "DBUS_SESSION_BUS_ADDRESS": "unix:path=" + filepath.Join(dir, "gone", "bus")},
 	} {
 		t.Run(name, func(t *testing.T) {
-			start := time.Now()
+			// Opening makes no round trip: no bus is found by looking, not
+			// by a call that fails or times out.
 			_, _, err := keystore.Open(context.Background(), keystore.Options{Backend: "os", Env: env})
-			r := childResult{Millis: time.Since(start).Milliseconds()}
+			var r childResult
 			if err != nil {
 				r.Err, r.Unavailable = err.Error(), errors.Is(err, auth.ErrUnavailable)
 			}
-			wantUnavailable(t, "Open", r, "bus", 100*time.Millisecond)
+			wantUnavailable(t, "Open", r, "bus")
 
 			s, info, err := keystore.Open(context.Background(), keystore.Options{Env: env})
 			if err != nil || info.Backend != "file" || !strings.Contains(info.Reason, "bus") {
@@ -60,18 +67,17 @@ func TestKeyringNoBus(t *testing.T) {
 	}
 }
 
-// keyringChild starts a child on the os backend of k with the given call
-// timeout.
-func keyringChild(t *testing.T, k *testenv.Keyring, timeout time.Duration) *child {
-	return startChild(t, childSpec{backend: "os", name: uniqueName("regkey-bad"), dataDir: t.TempDir(), timeout: timeout, env: k.Env()})
+// keyringChild starts a patient child on the os backend of k.
+func keyringChild(t *testing.T, k *testenv.Keyring) *child {
+	return startChild(t, childSpec{backend: "os", name: uniqueName("regkey-bad"), dataDir: t.TempDir(), timeout: patient, env: k.Env()})
 }
 
 func TestKeyringNoSecretService(t *testing.T) {
 	t.Parallel()
 	k := testenv.NewKeyring(t, testenv.KeyringOptions{NoSecretService: true})
-	c := keyringChild(t, k, 0)
-	wantUnavailable(t, "Get", c.do("get x.example.com"), "no Secret Service", prompt)
-	wantUnavailable(t, "Set", c.do("set x.example.com u p"), "no Secret Service", prompt)
+	c := keyringChild(t, k)
+	wantUnavailable(t, "Get", c.do("get x.example.com"), "no Secret Service")
+	wantUnavailable(t, "Set", c.do("set x.example.com u p"), "no Secret Service")
 	if r := c.do("open"); r.Err != "" || r.Backend != "os" {
 		t.Errorf("explicit os backend: Open = %+v, want it to open (opening makes no round trip)", r)
 	}
@@ -84,9 +90,9 @@ func TestKeyringNoSecretService(t *testing.T) {
 func TestKeyringLocked(t *testing.T) {
 	t.Parallel()
 	k := testenv.NewKeyring(t, testenv.KeyringOptions{Locked: true})
-	c := keyringChild(t, k, 3*time.Second)
-	wantUnavailable(t, "Get", c.do("get x.example.com"), "locked", 4*time.Second)
-	wantUnavailable(t, "Set", c.do("set x.example.com u p"), "locked", 4*time.Second)
+	c := keyringChild(t, k)
+	wantUnavailable(t, "Get", c.do("get x.example.com"), "locked")
+	wantUnavailable(t, "Set", c.do("set x.example.com u p"), "locked")
 }
 
 // TestKeyringKilledMidUse: the keyring and its bus die while a process is
@@ -94,7 +100,7 @@ func TestKeyringLocked(t *testing.T) {
 func TestKeyringKilledMidUse(t *testing.T) {
 	t.Parallel()
 	k := testenv.NewKeyring(t, testenv.KeyringOptions{})
-	c := keyringChild(t, k, 0)
+	c := keyringChild(t, k)
 	if r := c.do("set x.example.com u p"); r.Err != "" {
 		t.Fatalf("Set before the kill: %s\n%s", r.Err, k.Logs())
 	}
@@ -102,25 +108,31 @@ func TestKeyringKilledMidUse(t *testing.T) {
 		t.Fatalf("Get before the kill = %+v", r)
 	}
 	k.Kill()
-	wantUnavailable(t, "Get", c.do("get x.example.com"), "D-Bus session bus", prompt)
-	wantUnavailable(t, "Set", c.do("set x.example.com u p2"), "D-Bus session bus", prompt)
-	wantUnavailable(t, "Delete", c.do("delete x.example.com"), "D-Bus session bus", prompt)
+	wantUnavailable(t, "Get", c.do("get x.example.com"), "D-Bus session bus")
+	wantUnavailable(t, "Set", c.do("set x.example.com u p2"), "D-Bus session bus")
+	wantUnavailable(t, "Delete", c.do("delete x.example.com"), "D-Bus session bus")
 }
 
 // TestKeyringHung: the Secret Service stops answering (SIGSTOP); calls give
 // up at the timeout with a clear message, and work again once it resumes.
+// One child has a one-second timeout for the calls that hang; the calls that
+// must succeed go through a patient one on the same items, since on a busy
+// machine a working keyring may take longer than a second.
 func TestKeyringHung(t *testing.T) {
 	t.Parallel()
 	k := testenv.NewKeyring(t, testenv.KeyringOptions{})
-	c := keyringChild(t, k, time.Second)
+	spec := childSpec{backend: "os", name: uniqueName("regkey-bad"), dataDir: t.TempDir(), timeout: patient, env: k.Env()}
+	c := startChild(t, spec)
+	spec.timeout = time.Second
+	hung := startChild(t, spec)
 	if r := c.do("set x.example.com u p"); r.Err != "" {
 		t.Fatalf("Set before the freeze: %s", r.Err)
 	}
 	if err := k.Freeze(); err != nil {
 		t.Fatal(err)
 	}
-	wantUnavailable(t, "Get", c.do("get x.example.com"), "did not answer within 1s", 2*time.Second)
-	wantUnavailable(t, "Set", c.do("set y.example.com u p"), "did not answer within 1s", 2*time.Second)
+	wantUnavailable(t, "Get", hung.do("get x.example.com"), "did not answer within 1s")
+	wantUnavailable(t, "Set", hung.do("set y.example.com u p"), "did not answer within 1s")
 	if err := k.Thaw(); err != nil {
 		t.Fatal(err)
 	}
@@ -133,13 +145,11 @@ func TestAutoPicksKeyring(t *testing.T) {
 	t.Parallel()
 	o := keyringOptions(t)
 	o.Backend = ""
-	start := time.Now()
+	// The reason proves the probe answered: a probe that ran out of its
+	// two seconds would have chosen the file store.
 	_, info, err := keystore.Open(context.Background(), o)
 	if err != nil || info.Backend != "os" || !strings.Contains(info.Reason, "answered") {
 		t.Fatalf("auto with a working keyring = %+v, %v", info, err)
-	}
-	if d := time.Since(start); d > prompt {
-		t.Errorf("auto took %s", d)
 	}
 }
 

@@ -1,7 +1,6 @@
 package keystore_test
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -10,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/keystore"
 )
 
@@ -36,6 +36,7 @@ func storeFromProcesses(t *testing.T, spec childSpec, verify keystore.Store) {
 		}()
 	}
 	wg.Wait()
+	closeAll(children)
 	want := map[string]string{}
 	for i, r := range results {
 		if r.Err != "" {
@@ -43,7 +44,7 @@ func storeFromProcesses(t *testing.T, spec childSpec, verify keystore.Store) {
 		}
 		want[fmt.Sprintf("proc-%d.example.com:5000/repo", i)] = fmt.Sprintf("user-%d", i)
 	}
-	ctx := context.Background()
+	ctx := testenv.Context(t)
 	got, err := verify.List(ctx)
 	if err != nil {
 		t.Fatalf("List: %v", err)

@@ -129,7 +129,7 @@ func TestPassGitConformance(t *testing.T) {
 	p := testenv.NewPass(t)
 	env := p.Env()
 	env["HOME"] = p.Dir
-	env["PATH"] = os.Getenv("PATH")
+	env["PATH"] = testenv.SystemPath() // pass runs gpg, git, getopt and tree
 	for _, k := range []string{"GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"} {
 		env[k] = "regkey test"
 	}

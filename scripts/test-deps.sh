@@ -2,10 +2,12 @@
 # scripts/test-deps.sh — install the Debian packages regkey's tests run.
 #
 # Used by `make test` (through `make test-deps`) and by .ci/run. Only missing
-# packages are installed: naming an installed package in apt-get install
-# would upgrade it. Run as root on Debian/Ubuntu it installs them; anywhere
-# else it lists what is missing and exits 0, and the tests that need a
-# missing program say so (and fail when CI is set).
+# packages are installed, and never an upgrade: naming an installed package
+# in apt-get install would upgrade it, so installed ones are left out, and
+# --no-upgrade keeps apt from upgrading them anyway. It names the packages
+# before it installs them. Run as root on Debian/Ubuntu it installs them;
+# anywhere else it lists what is missing and exits 0, and the tests that
+# need a missing program say so (and fail when CI is set).
 #
 # Deliberately NOT dbus-x11: with dbus-launch present, godbus spawns a leaked
 # session bus whenever DBUS_SESSION_BUS_ADDRESS is unset. podman runs as root
@@ -40,10 +42,10 @@ if ((${#missing[@]} == 0)); then
 fi
 if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null; then
   echo "test-deps: missing Debian packages: ${missing[*]}" >&2
-  echo "test-deps: install them with: sudo apt-get install --no-install-recommends ${missing[*]}" >&2
+  echo "test-deps: install them with: sudo apt-get install --no-install-recommends --no-upgrade ${missing[*]}" >&2
   exit 0
 fi
-echo "test-deps: installing ${missing[*]}"
+echo "test-deps: ${#missing[@]} of ${#packages[@]} Debian packages are missing; installing them (and what they depend on) with apt-get: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+apt-get install -y -q --no-install-recommends --no-upgrade "${missing[@]}" </dev/null

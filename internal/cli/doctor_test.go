@@ -12,6 +12,7 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/keystore"
 	"github.com/regkey/regkey/providers"
 )
@@ -165,11 +166,9 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 			var out bytes.Buffer
 			opts := &DoctorOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true,
 				Offline: tc.offline, ProviderTimeout: time.Second}
-			start := time.Now()
-			err := doctorRun(ctx, opts)
-			if tc.timeout > 0 && time.Since(start) > 5*time.Second {
-				t.Errorf("doctor took %s with a hung keystore", time.Since(start))
-			}
+			// A hung keystore answers only when ctx ends: doctor returning
+			// at all, with "no answer within", proves it is bounded.
+			err := testenv.Returns(t, "doctor", func() error { return doctorRun(ctx, opts) })
 			if err == nil {
 				t.Errorf("doctor exited 0:\n%s", out.String())
 			}

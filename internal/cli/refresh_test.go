@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
@@ -61,17 +62,23 @@ func Test_NewCmdRefresh(t *testing.T) {
 }
 
 // fakeTokens is a provider for hosts under .fake.test: tokens valid for ttl
-// from the test clock, per host unless shared, with failures, missing
-// credentials and delays per host.
+// from the test clock, per host unless shared, with failures per host. With
+// hang it answers only when ctx ends. With together > 0, each call waits
+// until that many calls are running at once (or all of the expect calls
+// have started), so a test sees how many run at once without timing them.
 type fakeTokens struct {
-	now    func() time.Time
-	ttl    time.Duration
-	shared bool
-	fail   map[string]error
-	delay  time.Duration
+	now      func() time.Time
+	ttl      time.Duration
+	shared   bool
+	fail     map[string]error
+	hang     bool
+	together int
+	expect   int
 
 	mu             sync.Mutex
+	cond           *sync.Cond
 	calls          map[string]int
+	started        int
 	active, maxAct int
 }
 
@@ -87,16 +94,23 @@ func (p *fakeTokens) Get(ctx context.Context, k auth.Key) (providers.Token, erro
 	p.mu.Lock()
 	p.calls[k.Host]++
 	p.active++
+	p.started++
 	p.maxAct = max(p.maxAct, p.active)
 	n := p.calls[k.Host]
+	if p.together > 0 {
+		if p.cond == nil {
+			p.cond = sync.NewCond(&p.mu)
+		}
+		p.cond.Broadcast()
+		for p.active < p.together && p.started < p.expect {
+			p.cond.Wait()
+		}
+	}
 	p.mu.Unlock()
 	defer func() { p.mu.Lock(); p.active--; p.mu.Unlock() }()
-	if p.delay > 0 {
-		select {
-		case <-time.After(p.delay):
-		case <-ctx.Done():
-			return providers.Token{}, fmt.Errorf("fake %s: %w", k.Host, ctx.Err())
-		}
+	if p.hang {
+		<-ctx.Done()
+		return providers.Token{}, fmt.Errorf("fake %s: %w", k.Host, ctx.Err())
 	}
 	if err := p.fail[k.Host]; err != nil {
 		return providers.Token{}, err
@@ -257,14 +271,16 @@ func Test_refreshRunSharedTokenAndIfExpiring(t *testing.T) {
 
 func Test_refreshRunBounds(t *testing.T) {
 	t.Parallel()
-	p := &fakeTokens{ttl: time.Hour, delay: 50 * time.Millisecond}
+	// Each call waits for a second one to run beside it, so two run at
+	// once whenever --jobs allows two; a third never may.
+	p := &fakeTokens{ttl: time.Hour, together: 2, expect: 6}
 	opts, out, errOut := refreshTest(t, p, nil)
 	for i := range 6 {
 		opts.Hosts = append(opts.Hosts, fmt.Sprintf("r%d.fake.test", i))
 	}
 	opts.Jobs = 2
 	opts.IO.ErrTTY = true // progress on stderr
-	if err := refreshRun(context.Background(), opts); err != nil {
+	if err := testenv.Returns(t, "refresh of 6 registries, 2 at a time", func() error { return refreshRun(context.Background(), opts) }); err != nil {
 		t.Fatal(err)
 	}
 	if p.maxAct != 2 {
@@ -277,17 +293,17 @@ func Test_refreshRunBounds(t *testing.T) {
 		t.Errorf("table:\n%s", out)
 	}
 
-	// A provider that does not answer within --timeout fails, on time.
-	slow := &fakeTokens{ttl: time.Hour, delay: time.Minute}
-	opts, _, _ = refreshTest(t, slow, nil)
+	// A provider that never answers fails at --timeout, which the table
+	// names.
+	slow := &fakeTokens{ttl: time.Hour, hang: true}
+	opts, out, _ = refreshTest(t, slow, nil)
 	opts.Hosts, opts.Timeout = []string{"slow.fake.test"}, 100*time.Millisecond
-	start := time.Now()
-	err := refreshRun(context.Background(), opts)
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("took %v", d)
-	}
+	err := testenv.Returns(t, "refresh of a provider that never answers", func() error { return refreshRun(context.Background(), opts) })
 	if err == nil || !strings.Contains(err.Error(), "slow.fake.test") {
 		t.Errorf("err = %v, want slow.fake.test named", err)
+	}
+	if !strings.Contains(out.String(), "no answer within 100ms") {
+		t.Errorf("table does not name the 100ms bound:\n%s", out)
 	}
 }
 

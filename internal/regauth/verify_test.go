@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/testenv"
 )
 
 const (
@@ -316,33 +317,35 @@ func TestVerifyRejectsBadInput(t *testing.T) {
 	}
 }
 
+// TestVerifyHangingServerIsBounded: a server that never answers (until the
+// test ends) cannot hold Verify, which has no deadline of its own here:
+// the per-request timeout ends each try (https, then http).
 func TestVerifyHangingServerIsBounded(t *testing.T) {
 	t.Parallel()
 	f := (&fake{hang: make(chan struct{})}).start(t, false)
-	start := time.Now()
-	_, err := Verify(context.Background(), f.host(), auth.Credential{Username: "u", Secret: "p"},
-		Options{Timeout: 300 * time.Millisecond})
-	if err == nil {
-		t.Fatal("Verify() against a hanging server succeeded")
-	}
-	// https (the server answers the TLS hello with plain HTTP... or hangs)
-	// and http: at most two timeouts.
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("Verify() took %v, want it bounded by the 300ms per-request timeout", d)
+	err := testenv.Returns(t, "Verify against a hanging server", func() error {
+		_, err := Verify(context.Background(), f.host(), auth.Credential{Username: "u", Secret: "p"},
+			Options{Timeout: 300 * time.Millisecond})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "Timeout exceeded") {
+		t.Fatalf("Verify() against a hanging server = %v, want the request timeout", err)
 	}
 }
 
+// TestVerifyHonoursContext: with a per-request timeout of an hour, only the
+// caller's 200ms deadline can end Verify against a server that never
+// answers.
 func TestVerifyHonoursContext(t *testing.T) {
 	t.Parallel()
 	f := (&fake{hang: make(chan struct{})}).start(t, false)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	start := time.Now()
-	_, err := Verify(ctx, f.host(), auth.Credential{Username: "u", Secret: "p"}, Options{})
+	err := testenv.Returns(t, "Verify against a hanging server with a 200ms deadline", func() error {
+		_, err := Verify(ctx, f.host(), auth.Credential{Username: "u", Secret: "p"}, Options{Timeout: time.Hour})
+		return err
+	})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Verify() error = %v, want context.DeadlineExceeded", err)
-	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("Verify() took %v after its context ended", d)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 )
 
 // Environment variables that change how the regkey binary under test is made.
@@ -46,16 +45,26 @@ var (
 // $REGKEY_TEST_BINARY) and returns it. A build failure fails every test that
 // asks, with the compiler's output. Call Main from TestMain to remove the
 // build directory at the end.
+//
+// It builds as `make build` and `make package` do (CGO_ENABLED=0,
+// -trimpath; the linker flags differ, and they do not reach the compiler),
+// so that the tests of those targets find every package compiled in the
+// build cache and only link. A cold build of regkey takes minutes on a busy
+// two-core machine; it is bounded only by the test binary's deadline.
 func BuildRegkey(t testing.TB) *Binary {
 	t.Helper()
-	buildOnce.Do(func() { builtBinary, buildErr = build() })
+	buildOnce.Do(func() {
+		ctx, cancel := withTestDeadline(t)
+		defer cancel()
+		builtBinary, buildErr = build(ctx)
+	})
 	if buildErr != nil {
 		t.Fatalf("building regkey: %v", buildErr)
 	}
 	return builtBinary
 }
 
-func build() (*Binary, error) {
+func build(ctx context.Context) (*Binary, error) {
 	dir, err := os.MkdirTemp("", "regkey-testbin-")
 	if err != nil {
 		return nil, fmt.Errorf("creating build dir: %w", err)
@@ -76,12 +85,14 @@ func build() (*Binary, error) {
 			return nil, fmt.Errorf("finding the module root: %w", err)
 		}
 		args := []string{"build", "-o", b.Regkey}
+		cgo := "CGO_ENABLED=0"
 		if os.Getenv(RaceEnv) == "1" {
-			args = append(args, "-race")
+			args, cgo = append(args, "-race"), "CGO_ENABLED=1" // -race needs cgo
+		} else {
+			args = append(args, "-trimpath")
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
 		cmd := exec.CommandContext(ctx, goTool(), append(args, "./cmd/regkey")...)
+		cmd.Env = append(os.Environ(), cgo)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("go build ./cmd/regkey: %w\n%s", err, out)

@@ -81,7 +81,7 @@ func NewClient(t testing.TB, bin *Binary) *Client {
 	nothing := filepath.Join(root, "nonexistent")
 	path := []string{c.BinDir}
 	path = append(path, toolDirs()...)
-	path = append(path, os.Getenv("PATH"))
+	path = append(path, SystemPath())
 	c.env = map[string]string{
 		"PATH":               strings.Join(path, string(os.PathListSeparator)),
 		"HOME":               c.Home,
@@ -175,14 +175,15 @@ type Result struct {
 	Err error
 }
 
-// CommandTimeout bounds every command Run starts.
-const CommandTimeout = 2 * time.Minute
-
 // Run runs name with stdin (nil for none) and returns its result; it never
-// fails the test by itself. Each command is bounded by CommandTimeout.
+// fails the test by itself. A command still running shortly before the test
+// binary's deadline is killed (see Context): how long docker, podman or a
+// cold `make install` take depends on the machine. Tests of regkey's own
+// bounds give it a peer that hangs and check the error that names the
+// bound.
 func (c *Client) Run(t testing.TB, stdin []byte, name string, args ...string) Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), CommandTimeout)
+	ctx, cancel := withTestDeadline(t)
 	defer cancel()
 	cmd := c.Command(ctx, name, args...)
 	if stdin != nil {

@@ -62,7 +62,7 @@ func NewKeyring(t testing.TB, o KeyringOptions) *Keyring {
 	if !o.NoSecretService {
 		RequireProgram(t, "gnome-keyring-daemon")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := withTestDeadline(t)
 	defer cancel()
 	k, err := StartKeyring(ctx, o)
 	if err != nil {
@@ -100,7 +100,7 @@ func StartKeyring(ctx context.Context, o KeyringOptions) (k *Keyring, err error)
 		return nil, fmt.Errorf("starting keyring: %w", err)
 	}
 	bus := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile")
-	bus.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Join(dir, "home")}
+	bus.Env = []string{"PATH=" + SystemPath(), "HOME=" + filepath.Join(dir, "home")}
 	if k.bus, err = startKrProc("dbus-daemon", bus, filepath.Join(dir, "dbus.log"), ""); err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func StartKeyring(ctx context.Context, o KeyringOptions) (k *Keyring, err error)
 		stdin = KeyringPassword
 	}
 	gkd := exec.Command("gnome-keyring-daemon", args...)
-	gkd.Env = append(k.env(), "PATH="+os.Getenv("PATH"), "LANG=C")
+	gkd.Env = append(k.env(), "PATH="+SystemPath(), "LANG=C")
 	if k.gkd, err = startKrProc("gnome-keyring-daemon", gkd, filepath.Join(dir, "gnome-keyring.log"), stdin); err != nil {
 		return nil, err
 	}

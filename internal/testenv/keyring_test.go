@@ -3,19 +3,15 @@
 package testenv
 
 import (
-	"context"
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 )
 
 // secretTool runs secret-tool against k.
 func secretTool(t *testing.T, k *Keyring, stdin string, args ...string) (string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, RequireProgram(t, "secret-tool"), args...)
+	cmd := exec.CommandContext(Context(t), RequireProgram(t, "secret-tool"), args...)
 	cmd.Env = k.env()
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()

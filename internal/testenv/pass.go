@@ -32,7 +32,7 @@ func NewPass(t testing.TB) *Pass {
 	RequireProgram(t, "gpg")
 	RequireProgram(t, "gpgconf")
 	RequireProgram(t, "pass")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := withTestDeadline(t)
 	defer cancel()
 	p, err := StartPass(ctx)
 	if err != nil {
@@ -93,7 +93,7 @@ func (p *Pass) Env() map[string]string {
 // run runs a program with this Pass's environment and returns its stdout.
 func (p *Pass) run(ctx context.Context, name string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + p.Dir, "LANG=C"}
+	cmd.Env = []string{"PATH=" + SystemPath(), "HOME=" + p.Dir, "LANG=C"}
 	for k, v := range p.Env() {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -1,19 +1,16 @@
 package testenv
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestPassRoundTrip(t *testing.T) {
 	t.Parallel()
 	p := NewPass(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := Context(t)
 	cmd := exec.CommandContext(ctx, "pass", "insert", "-m", "testenv/probe")
 	cmd.Env = append(os.Environ(), "GNUPGHOME="+p.GNUPGHOME, "PASSWORD_STORE_DIR="+p.StoreDir)
 	cmd.Stdin = strings.NewReader("probe-value\n")

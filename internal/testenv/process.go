@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -117,9 +116,10 @@ func freePort(t testing.TB) int {
 func hostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
 
 // waitStatus polls url until it answers with want, the daemon exits, or the
-// timeout passes.
-func waitStatus(client *http.Client, d *daemon, url string, want int, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+// test's deadline nears (a daemon starting on a busy machine is slow, not
+// broken).
+func waitStatus(t testing.TB, client *http.Client, d *daemon, url string, want int) error {
+	ctx, cancel := withTestDeadline(t)
 	defer cancel()
 	last := "no answer"
 	for {

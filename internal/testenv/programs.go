@@ -96,3 +96,30 @@ var moduleRoot = sync.OnceValues(func() (string, error) {
 // ModuleRoot returns the directory of the go.mod that encloses the test's
 // working directory (go test runs each package in its own directory).
 func ModuleRoot() (string, error) { return moduleRoot() }
+
+// systemDirs are where Debian keeps the programs that package managers,
+// gpg and podman run by name (ldconfig and start-stop-daemon are in /sbin
+// and /usr/sbin).
+var systemDirs = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+
+// SystemPath returns the test process's PATH with the system directories
+// it lacks appended. Programs the tests start get it, so that they find what
+// they run in turn whatever PATH the developer or CI runner has: dpkg warns
+// "'ldconfig' not found in PATH" (and fails) on a PATH without the sbin
+// directories.
+func SystemPath() string {
+	path := os.Getenv("PATH")
+	have := map[string]bool{}
+	for _, d := range filepath.SplitList(path) {
+		have[filepath.Clean(d)] = true
+	}
+	for _, d := range systemDirs {
+		if !have[d] {
+			if path != "" {
+				path += string(os.PathListSeparator)
+			}
+			path += d
+		}
+	}
+	return path
+}

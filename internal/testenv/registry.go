@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 	"net/http"
@@ -123,7 +122,7 @@ func NewRegistry(t testing.TB, opts RegistryOptions) *Registry {
 		// (podman's REGISTRY_AUTH_FILE breaks it): give it a clean env.
 		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + r.Dir}
 		d := startDaemon(t, "docker-registry", cmd, filepath.Join(r.Dir, "registry.log"))
-		err = waitStatus(client, d, r.URL+"/v2/", http.StatusUnauthorized, 15*time.Second)
+		err = waitStatus(t, client, d, r.URL+"/v2/", http.StatusUnauthorized)
 		if err == nil {
 			return r
 		}
@@ -168,7 +167,7 @@ func redirectYAML(base string) string {
 func writeHtpasswd(t testing.TB, dir, user, password string) string {
 	t.Helper()
 	bin := RequireProgram(t, "htpasswd")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := withTestDeadline(t)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-niB", user)
 	cmd.Stdin = strings.NewReader(password + "\n")

@@ -42,9 +42,17 @@ func Run(t *testing.T, newStore func(t *testing.T) keystore.Store) {
 	}
 }
 
-// ctx returns a context bounded well below the test timeout.
+// ctx returns a context that ends shortly before the test binary's deadline
+// (go test -timeout), and never without one: gpg and D-Bus backends on a
+// busy machine are slow, and how slow must not decide a verdict. (It is
+// internal/testenv.Context, which this portable package cannot import.)
 func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), time.Minute)
+	d, ok := t.Deadline()
+	if !ok {
+		return context.Background()
+	}
+	margin := min(30*time.Second, time.Until(d)/2)
+	c, cancel := context.WithDeadline(context.Background(), d.Add(-margin))
 	t.Cleanup(cancel)
 	return c
 }

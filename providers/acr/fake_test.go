@@ -37,7 +37,8 @@ type fakeAzure struct {
 	scope    string            // expected scope, e.g. https://containerregistry.azure.net/.default
 
 	exchangeStatus int           // 0 = 200
-	exchangeDelay  time.Duration // before answering the exchange
+	exchangeHang   bool          // never answer the exchange
+	hang           chan struct{} // closed when the test ends: hanging handlers return
 	refresh        string        // the refresh token the exchange returns
 
 	mu       sync.Mutex
@@ -55,12 +56,14 @@ func newFakeAzure(t *testing.T) *fakeAzure {
 		miHeader: "mi-header-" + randHex(t, 4),
 		scope:    "https://containerregistry.azure.net/.default",
 		issued:   map[string]bool{},
+		hang:     make(chan struct{}),
 	}
 	f.refresh = makeJWT(map[string]any{"exp": time.Now().Add(3 * time.Hour).Unix(), "jti": randHex(t, 8)})
 	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	f.plain = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.plain.Close)
+	t.Cleanup(func() { close(f.hang) }) // before the servers close: they wait for handlers
 	return f
 }
 
@@ -187,13 +190,13 @@ func (f *fakeAzure) exchange(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), 400)
 		return
 	}
-	if f.exchangeDelay > 0 {
+	if f.exchangeHang {
 		// The body is read, so the server notices the client hanging up.
 		select {
-		case <-time.After(f.exchangeDelay):
+		case <-f.hang:
 		case <-r.Context().Done():
-			return
 		}
+		return
 	}
 	form := r.PostForm
 	f.mu.Lock()

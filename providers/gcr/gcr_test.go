@@ -172,7 +172,8 @@ func TestGetMetadataProbe(t *testing.T) {
 }
 
 // TestGetNoCredentials: no file anywhere and no metadata server (refused,
-// or something that is not one) is ErrNoCredentials with the hint, fast.
+// or something that is not one) is ErrNoCredentials with the hint. (A
+// metadata address that never answers: e2e TestProviderBounds.)
 func TestGetNoCredentials(t *testing.T) {
 	t.Parallel()
 	notMetadata := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -181,13 +182,9 @@ func TestGetNoCredentials(t *testing.T) {
 	defer notMetadata.Close()
 	for _, addr := range []string{deadAddr, strings.TrimPrefix(notMetadata.URL, "http://")} {
 		f := newFakeGoogle(t)
-		start := time.Now()
 		_, err := testProvider(t, f, map[string]string{"HOME": t.TempDir()}, nil, addr).Get(context.Background(), registry)
 		if !errors.Is(err, providers.ErrNoCredentials) {
 			t.Fatalf("metadata at %s: Get error %v, want ErrNoCredentials", addr, err)
-		}
-		if d := time.Since(start); d > 3*time.Second {
-			t.Errorf("took %v", d)
 		}
 		if msg := err.Error(); !strings.Contains(msg, "gcloud auth application-default login") {
 			t.Errorf("error %q has no hint", msg)

@@ -49,6 +49,10 @@ type Cache struct {
 	// Warn receives one-line warnings: a refresh that failed while the old
 	// token was still served, a corrupt cache file that was rebuilt.
 	Warn io.Writer
+
+	// waiting, when set, is called as a Get starts waiting for another
+	// caller's refresh of the same key: tests use it to order events.
+	waiting func()
 }
 
 func (c *Cache) now() time.Time {
@@ -117,6 +121,9 @@ func (c *Cache) refresh(ctx context.Context, p providers.Provider, k auth.Key, k
 	lctx, cancel := context.WithTimeout(ctx, lockWait)
 	if !ok && !force {
 		// Another process is refreshing this key: serve what it writes.
+		if c.waiting != nil {
+			c.waiting()
+		}
 		if e, fresh := c.waitForHolder(lctx, lockPath, path, key); fresh {
 			cancel()
 			lock.Close()

@@ -11,6 +11,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/providers"
 )
 
@@ -35,6 +36,8 @@ func TestWaitersServedByTheHolder(t *testing.T) {
 	c, fp, _, _ := newTest(t)
 	p := &gatedProvider{fakeProvider: fp, started: make(chan struct{}), gate: make(chan struct{})}
 	const waiters = 6
+	waiting := make(chan struct{}, waiters)
+	c.waiting = func() { waiting <- struct{}{} }
 	got := make(chan string, waiters+1)
 	var wg sync.WaitGroup
 	get := func() {
@@ -52,7 +55,14 @@ func TestWaitersServedByTheHolder(t *testing.T) {
 		wg.Add(1)
 		go get()
 	}
-	time.Sleep(50 * time.Millisecond) // let the waiters block on the lock
+	deadline := testenv.Context(t)
+	for i := range waiters { // every waiter finds the key locked and waits for the holder
+		select {
+		case <-waiting:
+		case <-deadline.Done():
+			t.Fatalf("only %d of %d callers waited for the holder", i, waiters)
+		}
+	}
 	close(p.gate)
 	wg.Wait()
 	close(got)

@@ -50,18 +50,27 @@ type Server struct {
 	// Fail, when set, is sent instead of a token: an AWS JSON error type
 	// ("AccessDeniedException") with status 400.
 	Fail string
-	// Delay holds every response back (to test deadlines).
-	Delay time.Duration
+	// Hang makes the fake never answer: each request waits until its
+	// client gives up or the fake is closed (to test bounds).
+	Hang bool
 
-	mu   sync.Mutex
-	reqs []Request
+	mu      sync.Mutex
+	reqs    []Request
+	stop    chan struct{}
+	stopped sync.Once
 }
 
 // New starts a fake on loopback. Close it when done.
 func New() *Server {
-	s := &Server{TTL: 12 * time.Hour}
+	s := &Server{TTL: 12 * time.Hour, stop: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
+}
+
+// Close releases hanging requests and shuts the fake down.
+func (s *Server) Close() {
+	s.stopped.Do(func() { close(s.stop) })
+	s.Server.Close()
 }
 
 // Requests returns the calls seen so far.
@@ -83,12 +92,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// Read the body first: the server notices a client that went away (and
 	// cancels r.Context) only once the body is consumed.
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
-	if s.Delay > 0 {
+	if s.Hang {
 		select {
-		case <-time.After(s.Delay):
+		case <-s.stop:
 		case <-r.Context().Done():
-			return
 		}
+		return
 	}
 	m := scopeRE.FindStringSubmatch(r.Header.Get("Authorization"))
 	if r.Method != http.MethodPost || m == nil {

@@ -68,6 +68,17 @@ func toolDirs() []string {
 	return dirs
 }
 
+// RequireRoot is for tests that act as the system administrator: run a
+// program as another user, or mount over a system directory in a private
+// mount namespace. When the tests do not run as root it fails the test in
+// CI and skips it elsewhere.
+func RequireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		missing(t, "root", "this test acts as the administrator (run the tests as root; CI does)")
+	}
+}
+
 func missing(t testing.TB, name, why string) {
 	t.Helper()
 	if InCI() {

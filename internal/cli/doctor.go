@@ -80,7 +80,7 @@ skips them. A check that cannot reach what it checks says so and does not
 pass. doctor exits 0 only when all is well, 1 otherwise.`,
 		Example: `  regkey doctor
   regkey doctor --offline --json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)

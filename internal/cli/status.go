@@ -96,7 +96,7 @@ a REGKEY_KEYSTORE it does not know), where plain status only warns.`,
 		Example: `  regkey status
   regkey status --check
   regkey status --json | jq '.registries[] | select(.docker != "docker-credential-regkey")'`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)

@@ -23,7 +23,13 @@ type doctorCheck struct {
 // error messages and searching.
 func doctorJSON(t *testing.T, c *testenv.Client, regkey string, args ...string) (int, []doctorCheck, string) {
 	t.Helper()
-	res := c.Run(t, nil, regkey, append([]string{"doctor", "--json"}, args...)...)
+	return parseDoctor(t, c.Run(t, nil, regkey, append([]string{"doctor", "--json"}, args...)...))
+}
+
+// parseDoctor reads the result of `regkey doctor --json` as doctorJSON
+// returns it.
+func parseDoctor(t *testing.T, res testenv.Result) (int, []doctorCheck, string) {
+	t.Helper()
 	var out struct{ Checks []doctorCheck }
 	if err := json.Unmarshal([]byte(res.Stdout), &out); err != nil {
 		t.Fatalf("doctor --json: exit %d, %v\nstdout:\n%s\nstderr:\n%s", res.ExitCode, err, res.Stdout, res.Stderr)

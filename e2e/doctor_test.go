@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -255,40 +254,19 @@ func TestDoctorAgreesWithClients(t *testing.T) {
 // owner and the chown that gives it back; the fix works.
 func unreadableKeystore(t *testing.T) {
 	t.Parallel()
-	testenv.RequireRoot(t)
-	testenv.RequireProgram(t, "setpriv")
-	bin := testenv.BuildRegkey(t)
-	c := testenv.NewClient(t, bin)
+	c := testenv.NewClient(t, testenv.BuildRegkey(t))
 	c.UseFileKeystore(t)
 	c.MustRun(t, []byte("pw"), "regkey", "login", "--no-verify", "-u", "u", "--password-stdin", "registry.example")
 
-	// A copy of regkey that user nobody may run, and a home that is
-	// nobody's but for the keystore file, root's since a `sudo regkey`.
-	self := filepath.Join(c.Dir, "nobody-bin", "regkey")
-	if err := os.MkdirAll(filepath.Dir(self), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(self, []byte(readFile(t, bin.Regkey)), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	run := func(args ...string) testenv.Result {
-		return c.Run(t, nil, "setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", "--", self}, args...)...)
-	}
-	for _, d := range []string{filepath.Dir(c.Dir), c.Dir} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if out, err := exec.Command("chown", "-R", "65534:65534", c.Dir).CombinedOutput(); err != nil {
-		t.Fatalf("chown: %v\n%s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("chown", "-R", "0:0", c.Dir).Run() })
+	// A home that is nobody's but for the keystore file, root's since a
+	// `sudo regkey`.
+	n := asNobody(t, c)
 	store := filepath.Join(c.DataDir, "regkey", "credentials.enc")
 	if err := os.Chown(store, 0, 0); err != nil {
 		t.Fatal(err)
 	}
 
-	res := run("doctor", "--json", "--offline")
+	res := n.Run(t, nil, "regkey", "doctor", "--json", "--offline")
 	var out struct{ Checks []doctorCheck }
 	if err := json.Unmarshal([]byte(res.Stdout), &out); err != nil {
 		t.Fatalf("doctor: %v\n%s%s", err, res.Stdout, res.Stderr)
@@ -298,7 +276,7 @@ func unreadableKeystore(t *testing.T) {
 	if !ok || ch.Status != "FAIL" || !strings.Contains(ch.Fix, want) || strings.Contains(ch.Fix, "keyring") {
 		t.Fatalf("doctor's keystore check: %+v\nwant a fix with %q", ch, want)
 	}
-	list := run("list")
+	list := n.Run(t, nil, "regkey", "list")
 	if list.ExitCode != 1 || !strings.Contains(list.Stderr, "hint: "+want) {
 		t.Errorf("list as nobody: exit %d\n%s", list.ExitCode, list.Stderr)
 	}
@@ -310,7 +288,7 @@ func unreadableKeystore(t *testing.T) {
 		t.Fatalf("fix command %q", cmd)
 	}
 	c.MustRun(t, nil, "sh", "-c", strings.ReplaceAll(cmd, "sudo ", ""))
-	res = run("list")
+	res = n.Run(t, nil, "regkey", "list")
 	if res.ExitCode != 0 || !strings.Contains(res.Stdout, "registry.example") {
 		t.Errorf("list as nobody after the fix: exit %d\n%s%s", res.ExitCode, res.Stdout, res.Stderr)
 	}

@@ -43,6 +43,7 @@ func TestMakeInstall(t *testing.T) {
 	}
 	testenv.BuildRegkey(t)
 	t.Run("FreshRootMachine", func(t *testing.T) { installAsRootOnAFreshMachine(t, root) })
+	t.Run("ReadmeQuickStart", func(t *testing.T) { readmeQuickStart(t, root) })
 	t.Run("DefaultPrefix", func(t *testing.T) { installDefaultPrefix(t, root) })
 	t.Run("FreshMachine", func(t *testing.T) { installOnAFreshMachine(t, root) })
 	t.Run("PlaintextLogins", func(t *testing.T) { installWithPlaintextLogins(t, root) })
@@ -77,34 +78,36 @@ func uninstallWhenUndoFails(t *testing.T, root string) {
 // debianRootPath is root's PATH on a fresh Debian machine.
 const debianRootPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// freshRoot runs commands as root on a machine whose /usr/local/bin and
-// /usr/local/share start as this one's but are private: each command runs
-// in its own mount namespace with an overlay on both, whose upper layers
-// (Upper) keep what the commands wrote from one command to the next. The
-// real /usr/local is never written.
+// freshRoot runs commands as root on a machine whose system directories
+// (/usr/local/bin, /usr/local/share, /etc/docker) start as this one's but
+// are private: each command runs in its own mount namespace with an overlay
+// on each, whose upper layer (Upper) keeps what the commands wrote from one
+// command to the next. The real directories are never written.
 type freshRoot struct {
 	c      *testenv.Client
 	mounts string
-	// Upper holds the files written under /usr/local/bin and share.
+	// Upper holds, for each directory, the files written under it.
 	Upper map[string]string
 }
 
-func newFreshRoot(t *testing.T, c *testenv.Client) *freshRoot {
+// newFreshRoot makes the system directories dirs private for commands run
+// through the returned freshRoot.
+func newFreshRoot(t *testing.T, c *testenv.Client, dirs ...string) *freshRoot {
 	t.Helper()
 	testenv.RequireRoot(t)
 	testenv.RequireProgram(t, "unshare")
 	f := &freshRoot{c: c, Upper: map[string]string{}}
 	base := t.TempDir()
 	var mounts []string
-	for _, d := range []string{"bin", "share"} {
-		upper, work := filepath.Join(base, d, "upper"), filepath.Join(base, d, "work")
+	for i, d := range dirs {
+		upper, work := filepath.Join(base, fmt.Sprint(i), "upper"), filepath.Join(base, fmt.Sprint(i), "work")
 		for _, dir := range []string{upper, work} {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
 		}
 		f.Upper[d] = upper
-		mounts = append(mounts, fmt.Sprintf("mount -t overlay overlay -o lowerdir=/usr/local/%s,upperdir=%s,workdir=%s /usr/local/%s", d, upper, work, d))
+		mounts = append(mounts, fmt.Sprintf("mount -t overlay overlay -o lowerdir=%s,upperdir=%s,workdir=%s %s", d, upper, work, d))
 	}
 	f.mounts = strings.Join(mounts, " && ")
 	return f
@@ -155,7 +158,7 @@ func installAsRootOnAFreshMachine(t *testing.T, root string) {
 		t.Fatal(err)
 	}
 	install = slices.DeleteFunc(install, func(a string) bool { return strings.HasPrefix(a, "PREFIX=") })
-	m := newFreshRoot(t, c)
+	m := newFreshRoot(t, c, "/usr/local/bin", "/usr/local/share")
 
 	res := m.MustRun(t, nil, "make", install...)
 	if got := m.MustRun(t, nil, "sh", "-c", "command -v regkey; command -v docker-credential-regkey").Stdout; got != "/usr/local/bin/regkey\n/usr/local/bin/docker-credential-regkey\n" {
@@ -163,7 +166,7 @@ func installAsRootOnAFreshMachine(t *testing.T, root string) {
 	}
 	for _, f := range installedFiles {
 		dir, rest, _ := strings.Cut(f, "/")
-		if _, err := os.Stat(filepath.Join(m.Upper[dir], rest)); err != nil {
+		if _, err := os.Stat(filepath.Join(m.Upper["/usr/local/"+dir], rest)); err != nil {
 			t.Errorf("make install did not install /usr/local/%s: %v", f, err)
 		}
 	}

@@ -431,16 +431,15 @@ func TestReleaseConfigs(t *testing.T) {
 	}
 }
 
-// documentedCommand finds `regkey refresh|export|kubelet-provider ...` in
-// documentation and CI files, up to a pipe, comment, backquote or closing
+// documentedCommand finds `regkey COMMAND ...` in documentation and CI
+// files, for every command, up to a pipe, comment, backquote or closing
 // parenthesis or redirection.
-var documentedCommand = regexp.MustCompile("(?:^|[\\s\"'`(/])regkey ((?:refresh|export|kubelet-provider)\\b[^|#`)<>\\n]*)")
+var documentedCommand = regexp.MustCompile("(?:^|[\\s\"'`(/])regkey ((?:setup|login|logout|list|status|doctor|refresh|export|kubelet-provider|api|completion|version)\\b[^|#`)<>\\n]*)")
 
-// TestDocumentedCommands runs every refresh, export and kubelet-provider
-// command line that the READMEs, the CI snippets and the systemd unit show
-// through the built regkey's flag parser (with --help, so nothing runs):
-// a flag the docs name but regkey lacks, or a value of the wrong type,
-// fails here.
+// TestDocumentedCommands runs every regkey command line that the READMEs,
+// the CI snippets and the systemd unit show through the built regkey's
+// flag parser (with --help, so nothing runs): a command or flag the docs
+// name but regkey lacks, or a value of the wrong type, fails here.
 func TestDocumentedCommands(t *testing.T) {
 	t.Parallel()
 	root, err := testenv.ModuleRoot()

@@ -34,7 +34,6 @@ func complete(t *testing.T, c *testenv.Client, args ...string) ([]string, string
 // `make install` ship, gets the same answers.
 func TestCompletion(t *testing.T) {
 	t.Parallel()
-	testenv.RequireProgram(t, "docker")
 	r := testenv.BasicRegistry(t)
 	c := testenv.NewClient(t, testenv.BuildRegkey(t))
 	c.UseFileKeystore(t)

@@ -209,7 +209,7 @@ func TestDoctorAgreesWithClients(t *testing.T) {
 		r, c, ref := loggedIn(t)
 		localBin := filepath.Join(c.Home, ".local", "bin")
 		c.Setenv("PATH", localBin+string(os.PathListSeparator)+c.Getenv("PATH"))
-		c.MustRun(t, nil, "regkey", "setup")
+		c.MustRun(t, nil, "regkey", "setup", "--registries-conf")
 		// regkey moved away: docker and podman still name it.
 		if err := os.Remove(filepath.Join(c.BinDir, testenv.HelperName)); err != nil {
 			t.Fatal(err)
@@ -218,11 +218,16 @@ func TestDoctorAgreesWithClients(t *testing.T) {
 		if res.ExitCode == 0 || !strings.Contains(res.Stderr, "executable file not found") {
 			t.Fatalf("docker login with the helper gone: exit %d\n%s", res.ExitCode, res.Stderr)
 		}
+		if res := c.Run(t, nil, "skopeo", "inspect", "--tls-verify=false", "docker://"+ref); res.ExitCode == 0 {
+			t.Fatalf("skopeo with the helper gone succeeded:\n%s", res.Stdout)
+		}
 		code, checks, all := doctorJSON(t, c, "regkey", "--offline")
 		var fixes []string
 		for _, want := range []string{
 			c.DockerConfigFile() + ": credsStore (docker then fails every login) names docker-credential-regkey, which is not on PATH",
 			c.AuthFile + `: credHelpers["` + r.Host + `"] (podman then fails for it) names docker-credential-regkey, which is not on PATH`,
+			filepath.Join(c.Home, ".config", "containers", "registries.conf.d", "zz-regkey.conf") +
+				": credential-helpers (podman then fails for every registry) names docker-credential-regkey, which is not on PATH",
 		} {
 			ch, ok := findCheck(checks, "helpers", want)
 			if !ok || ch.Status != "FAIL" {

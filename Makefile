@@ -60,7 +60,11 @@ install: build docs
 	install -m 0644 '$(DIST)/docs/completions/_regkey' '$(DESTDIR)$(ZSHCOMPDIR)/_regkey'
 	install -m 0644 '$(DIST)/docs/completions/regkey.fish' '$(DESTDIR)$(FISHCOMPDIR)/regkey.fish'
 ifeq ($(DESTDIR),)
-	@found=$$(command -v docker-credential-regkey || true); \
+	@if [ -n "$${SUDO_USER:-}" ] && [ "$$SUDO_USER" != root ]; then \
+	  echo "regkey: installed into $(BINDIR). docker and podman are wired per user, and under sudo regkey setup would wire root's: run regkey setup as $$SUDO_USER" >&2; \
+	  exit 0; \
+	fi; \
+	found=$$(command -v docker-credential-regkey || true); \
 	if [ -z "$$found" ]; then \
 	  echo "regkey: installed into $(BINDIR), which is not on PATH: docker and podman were NOT wired, since they could not run the new helper" >&2; \
 	  echo "hint: add this line to ~/.profile, start a new login shell and run regkey setup:" >&2; \
@@ -71,15 +75,27 @@ ifeq ($(DESTDIR),)
 	  echo "hint: remove that copy, or put $(BINDIR) first on PATH with this line in ~/.profile, then run regkey setup:" >&2; \
 	  echo '    export PATH="$(BINDIR_SH):$$PATH"' >&2; \
 	  exit 1; \
-	fi
-	'$(BINDIR)/regkey' setup
+	fi; \
+	echo "'$(BINDIR)/regkey' setup"; '$(BINDIR)/regkey' setup
 endif
 
 # uninstall unwires docker and podman first (regkey setup --undo), so that
 # they are never left naming a helper that is gone; when undo fails it stops
 # with everything still installed. Then it removes what install installed.
+# Under sudo, undo would unwire root's files, not the user's: it stops while
+# the user's own files still name regkey.
 uninstall:
 ifeq ($(DESTDIR),)
+	@if [ -n "$${SUDO_USER:-}" ] && [ "$$SUDO_USER" != root ]; then \
+	  home=$$(getent passwd "$$SUDO_USER" | cut -d: -f6); \
+	  wired=$$(grep -l '"regkey"' "$$home/.docker/config.json" "$$home/.config/containers/auth.json" \
+	    "$$home/.config/containers/registries.conf.d/zz-regkey.conf" 2>/dev/null || true); \
+	  if [ -n "$$wired" ]; then \
+	    echo "regkey: make uninstall stopped with regkey still installed: $$SUDO_USER's files still name regkey:" $$wired >&2; \
+	    echo "hint: run regkey setup --undo as $$SUDO_USER (without sudo), then make uninstall again" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 	@if [ -x '$(BINDIR)/regkey' ]; then \
 	  '$(BINDIR)/regkey' setup --undo || { \
 	    echo "regkey: make uninstall stopped with regkey still installed: regkey setup --undo failed (above), and docker or podman may still name regkey" >&2; \

@@ -45,6 +45,7 @@ func TestMakeInstall(t *testing.T) {
 	t.Run("FreshRootMachine", func(t *testing.T) { installAsRootOnAFreshMachine(t, root) })
 	t.Run("ReadmeQuickStart", func(t *testing.T) { readmeQuickStart(t, root) })
 	t.Run("DefaultPrefix", func(t *testing.T) { installDefaultPrefix(t, root) })
+	t.Run("Sudo", func(t *testing.T) { installWithSudo(t, root) })
 	t.Run("FreshMachine", func(t *testing.T) { installOnAFreshMachine(t, root) })
 	t.Run("PlaintextLogins", func(t *testing.T) { installWithPlaintextLogins(t, root) })
 	t.Run("KeystoreUnavailable", func(t *testing.T) { installWithUnavailableKeystore(t, root) })
@@ -218,6 +219,56 @@ func installAsRootOnAFreshMachine(t *testing.T, root string) {
 	c.MustRun(t, nil, "docker", "manifest", "inspect", "--insecure", ref)
 	c.MustRun(t, []byte(r.Password+"\n"), "skopeo", "login", "--tls-verify=false", "-u", r.User, "--password-stdin", r.Host)
 	c.MustRun(t, nil, "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+}
+
+// installWithSudo: `sudo make install` by user alice installs into
+// /usr/local but wires nothing, since setup would wire root's files, and
+// says to run regkey setup as alice; `sudo make uninstall` stops while
+// alice's files name regkey, and goes on once she has undone her setup.
+// (alice is a user of the private /etc the commands see.)
+func installWithSudo(t *testing.T, root string) {
+	c, install := installClient(t, root)
+	c.UseFileKeystore(t)
+	c.Setenv("PATH", debianRootPath+string(os.PathListSeparator)+filepath.Join(goEnv(t, "GOROOT"), "bin"))
+	if err := os.RemoveAll(c.DockerConfig); err != nil {
+		t.Fatal(err)
+	}
+	install = slices.DeleteFunc(install, func(a string) bool { return strings.HasPrefix(a, "PREFIX=") })
+	uninstall := slices.Clone(install)
+	uninstall[slices.Index(uninstall, "install")] = "uninstall"
+	m := newFreshRoot(t, c, "/usr/local/bin", "/usr/local/share", "/etc")
+	alice := t.TempDir()
+	m.MustRun(t, nil, "sh", "-c", `echo "alice:x:1000:1000::$1:/bin/sh" >> /etc/passwd`, "sh", alice)
+	c.Setenv("SUDO_USER", "alice")
+
+	res := m.MustRun(t, nil, "make", install...)
+	if !strings.Contains(res.Stderr, "regkey: installed into /usr/local/bin. docker and podman are wired per user, and under sudo regkey setup would wire root's: run regkey setup as alice") {
+		t.Errorf("sudo make install:\n%s", res.Stderr)
+	}
+	if _, err := os.Stat(c.DockerConfigFile()); err == nil {
+		t.Errorf("sudo make install wired root's docker:\n%s", readFile(t, c.DockerConfigFile()))
+	}
+	m.MustRun(t, nil, "/usr/local/bin/docker-credential-regkey", "version")
+
+	wired := filepath.Join(alice, ".docker", "config.json")
+	if err := os.MkdirAll(filepath.Dir(wired), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(wired, []byte(`{"credsStore": "regkey"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res = m.Run(t, nil, "make", uninstall...)
+	if res.ExitCode != 2 || !strings.Contains(res.Stderr, "alice's files still name regkey: "+wired) || !strings.Contains(res.Stderr, "run regkey setup --undo as alice") {
+		t.Errorf("sudo make uninstall with alice wired: exit %d\n%s", res.ExitCode, res.Stderr)
+	}
+	m.MustRun(t, nil, "test", "-x", "/usr/local/bin/regkey")
+	if err := os.WriteFile(wired, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m.MustRun(t, nil, "make", uninstall...)
+	if res := m.Run(t, nil, "test", "-e", "/usr/local/bin/regkey"); res.ExitCode == 0 {
+		t.Error("sudo make uninstall left /usr/local/bin/regkey")
+	}
 }
 
 // installDefaultPrefix: for anyone but root, plain `make install` installs

@@ -127,14 +127,14 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		{
 			name: "keystore file not readable",
 			prepare: func(t *testing.T, d *inventoryDeps, home string) {
-				path := filepath.Join(home, "data", "credentials.enc")
+				path := filepath.Join(home, "data", "regkey", "credentials.enc")
 				writeTestFile(t, path, "x")
 				d.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
 					return nil, keystore.Info{}, fmt.Errorf("listing the file keystore: %w", &fs.PathError{Op: "open", Path: path, Err: fs.ErrPermission})
 				}
 			},
-			want:    "FAIL keystore the keystore cannot be used: listing the file keystore: open %HOME%/data/credentials.enc: permission denied",
-			wantFix: "%HOME%/data/credentials.enc is owned by ",
+			want:    "FAIL keystore the keystore cannot be used: listing the file keystore: open %HOME%/data/regkey/credentials.enc: permission denied",
+			wantFix: "%HOME%/data/regkey/credentials.enc is owned by ",
 			not:     []string{"unlock the keyring", "ok docker", "ok podman"},
 		},
 		{

@@ -101,13 +101,15 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// permissionFix is the fix for an error caused by a file regkey may not
-// read or write (fs.ErrPermission): which path refuses, whose it is, and
-// the command that gives it back to the user running regkey. It is "" for
-// any other error.
+// permissionFix is the fix for an error caused by one of regkey's own
+// files (in a directory named regkey: the keystore, its key, the token
+// cache, setup's journal) that regkey may not read or write
+// (fs.ErrPermission): which path refuses, whose it is, and the command
+// that gives it back to the user running regkey. It is "" for any other
+// error, a file of someone else's (docker's, an --output) included.
 func permissionFix(err error) string {
 	var pe *fs.PathError
-	if !errors.Is(err, fs.ErrPermission) || !errors.As(err, &pe) || pe.Path == "" {
+	if !errors.Is(err, fs.ErrPermission) || !errors.As(err, &pe) || pe.Path == "" || !inRegkeyDir(pe.Path) {
 		return ""
 	}
 	// The path that refuses is the file itself, or the first directory
@@ -138,4 +140,16 @@ func currentUser() string {
 		return u.Username
 	}
 	return strconv.Itoa(os.Getuid())
+}
+
+// inRegkeyDir reports whether path is inside a directory named regkey.
+func inRegkeyDir(path string) bool {
+	for d := filepath.Dir(filepath.Clean(path)); ; d = filepath.Dir(d) {
+		if filepath.Base(d) == "regkey" {
+			return true
+		}
+		if d == filepath.Dir(d) {
+			return false
+		}
+	}
 }

@@ -58,7 +58,10 @@ func TestHelperPathFix(t *testing.T) {
 // get no such fix.
 func TestPermissionFix(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "regkey")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	file := filepath.Join(dir, "credentials.enc")
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
@@ -75,5 +78,9 @@ func TestPermissionFix(t *testing.T) {
 	}
 	if got := permissionFix(fs.ErrPermission); got != "" {
 		t.Errorf("permissionFix with no path = %q", got)
+	}
+	other := &fs.PathError{Op: "open", Path: filepath.Join(t.TempDir(), "config.json"), Err: fs.ErrPermission}
+	if got := permissionFix(other); got != "" {
+		t.Errorf("permissionFix of a file not regkey's = %q", got)
 	}
 }

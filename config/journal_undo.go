@@ -133,3 +133,38 @@ func (j *Journal) original(e JournalFile) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// Revert puts back the one file at path as it was before setup, whatever
+// happened to it since, and forgets it: for regkey's own files (the
+// registries.conf drop-in), which hold nothing anyone else wrote. A path
+// the journal does not know is an error.
+func (j *Journal) Revert(path string) (UndoResult, error) {
+	target, err := ResolveSymlinks(path)
+	if err != nil {
+		return UndoResult{}, fmt.Errorf("reverting %s: %w", path, err)
+	}
+	e := j.Find(target)
+	if e == nil {
+		return UndoResult{}, fmt.Errorf("reverting %s: regkey setup has no record of changing it", path)
+	}
+	r := UndoResult{File: *e, Action: UndoRemoved}
+	cur, err := os.ReadFile(e.Target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		r.Action = UndoGone
+	case err != nil:
+		return r, fmt.Errorf("reading %s: %w", e.Path, err)
+	}
+	r.Current = cur
+	if e.Existed && r.Action != UndoGone {
+		if r.Next, err = j.original(*e); err != nil {
+			return r, err
+		}
+		r.Action = UndoRestored
+	}
+	if err := j.undoOne(*e, r); err != nil {
+		return r, err
+	}
+	j.drop(e.Target)
+	return r, j.save()
+}

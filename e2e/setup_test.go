@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/regkey/regkey/internal/testenv"
 )
 
@@ -431,5 +432,78 @@ func TestSetupUndoDryRunRedactsAnyAuthFileName(t *testing.T) {
 	c.MustRun(t, nil, "regkey", "setup", "--undo")
 	if got := readFile(t, authFile); got != original {
 		t.Errorf("after undo:\n%s\nwant\n%s", got, original)
+	}
+}
+
+// TestOneLogin (a short name: podman limits the runroot path): after a plain
+// `regkey setup`, a registry first logged into later with any client
+// reaches every client, and no client writes a secret in plaintext:
+// `regkey login` → skopeo and podman; `docker login` → skopeo and podman;
+// `podman login` → docker and skopeo, with no secret in any file.
+func TestOneLogin(t *testing.T) {
+	t.Parallel()
+	testenv.RequireProgram(t, "docker")
+	testenv.RequireProgram(t, "skopeo")
+	testenv.RequireProgram(t, "podman")
+	img := testenv.NewImage(t, "v1")
+	viaRegkey, viaDocker, viaPodman := testenv.BasicRegistry(t), testenv.BasicRegistry(t), testenv.BasicRegistry(t)
+	for _, r := range []*testenv.Registry{viaRegkey, viaDocker, viaPodman} {
+		r.Push(t, img, "test/hello:v1")
+	}
+	c := newClient(t, backends[0])
+	c.Unsetenv("REGISTRY_AUTH_FILE") // podman's own default files
+	c.Unsetenv("DOCKER_CONFIG")      // podman 4 would log in to $DOCKER_CONFIG/config.json; docker finds ~/.docker
+	podman := func(stdin []byte, args ...string) testenv.Result {
+		t.Helper()
+		return c.MustRun(t, stdin, "podman", c.PodmanArgs(args...)...)
+	}
+	podman(nil, "import", "--quiet", img.LayerTar, "localhost/e2e/one:v1")
+
+	res := c.MustRun(t, nil, "regkey", "setup")
+	dropIn := filepath.Join(c.Home, ".config", "containers", "registries.conf.d", "zz-regkey.conf")
+	if !strings.Contains(res.Stdout, "podman (registries.conf): "+dropIn+" (created)") ||
+		!strings.Contains(readFile(t, dropIn), `credential-helpers = ["regkey", "containers-auth.json"]`) {
+		t.Fatalf("setup did not write the drop-in:\n%s", res.Stdout)
+	}
+
+	// Every client reaches a registry, through regkey.
+	reaches := func(r *testenv.Registry, who string) {
+		t.Helper()
+		c.ResetHelperCalls(t)
+		ref := r.Host + "/test/hello:v1"
+		c.MustRun(t, nil, "docker", "manifest", "inspect", "--insecure", ref)
+		c.MustRun(t, nil, "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+		c.MustRun(t, nil, "skopeo", "copy", "--quiet", "--dest-tls-verify=false", "oci:"+img.Dir+":"+img.Tag, "docker://"+r.Host+"/test/skopeo:v1")
+		podman(nil, "push", "--quiet", "--tls-verify=false", "localhost/e2e/one:v1", r.Host+"/test/podman:v1")
+		if n := gets(c.HelperCalls(t), r.Host); n < 4 {
+			t.Errorf("after %s, docker, skopeo and podman asked regkey for %s %d times: %v", who, r.Host, n, c.HelperCalls(t))
+		}
+	}
+
+	res = c.MustRun(t, []byte(viaRegkey.Password+"\n"), "regkey", "login", "-u", viaRegkey.User, "--password-stdin", viaRegkey.Host)
+	if !strings.Contains(res.Stdout, "Login Succeeded") {
+		t.Errorf("regkey login said:\n%s", res.Stdout)
+	}
+	reaches(viaRegkey, "regkey login")
+
+	if res := dockerLogin(t, c, viaDocker.Host, viaDocker.User, viaDocker.Password); res.ExitCode != 0 {
+		t.Fatalf("docker login: exit %d\n%s", res.ExitCode, res.Stderr)
+	}
+	reaches(viaDocker, "docker login")
+
+	c.ResetHelperCalls(t)
+	podman([]byte(viaPodman.Password+"\n"), "login", "--tls-verify=false", "-u", viaPodman.User, "--password-stdin", viaPodman.Host)
+	if testenv.CountCalls(c.HelperCalls(t), "store", viaPodman.Host) != 1 {
+		t.Errorf("podman login did not store through regkey: %v", c.HelperCalls(t))
+	}
+	reaches(viaPodman, "podman login")
+
+	for _, r := range []*testenv.Registry{viaRegkey, viaDocker, viaPodman} {
+		assertNoPlaintext(t, c, r.Password)
+		assertNoPlaintext(t, c, base64.StdEncoding.EncodeToString([]byte(r.User+":"+r.Password)))
+	}
+	if diff := cmp.Diff(map[string]string{viaRegkey.Host: viaRegkey.User, viaDocker.Host: viaDocker.User, viaPodman.Host: viaPodman.User},
+		helperList(t, c)); diff != "" {
+		t.Errorf("the keystore (-want +got):\n%s", diff)
 	}
 }

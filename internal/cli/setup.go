@@ -38,13 +38,17 @@ type SetupOptions struct {
 	GOOS string
 	UID  int
 
-	DryRun         bool
-	TakeOver       bool
-	Undo           bool
-	Force          bool
-	Docker         bool
-	Podman         bool
-	RegistriesConf bool
+	DryRun   bool
+	TakeOver bool
+	Undo     bool
+	Force    bool
+	Docker   bool
+	Podman   bool
+	// RegistriesConf and NoRegistriesConf ask for podman's registries.conf
+	// drop-in, or not; with neither, setup writes it when it wires podman,
+	// unless an earlier setup was told --no-registries-conf.
+	RegistriesConf   bool
+	NoRegistriesConf bool
 }
 
 // NewCmdSetup builds `regkey setup`. runF replaces setupRun in tests.
@@ -68,13 +72,26 @@ becomes "regkey", so that every later docker login lands in the keystore, and
 each registry regkey serves gets a credHelpers entry (Docker Hub under both
 https://index.docker.io/v1/ and docker.io).
 
-Podman, skopeo, buildah ignore credsStore: each registry regkey serves gets a
-credHelpers entry in $REGISTRY_AUTH_FILE, else the persistent
-${XDG_CONFIG_HOME:-~/.config}/containers/auth.json. With --registries-conf,
-regkey is also put first in podman's credential-helpers (a drop-in,
-~/.config/containers/registries.conf.d/zz-regkey.conf, that keeps the list in
-effect), so that registries logged into later work too; every podman pull
-then asks regkey, and fails if regkey is removed without setup --undo.
+Podman, skopeo and buildah ignore credsStore. setup puts regkey first in
+their credential-helpers, the list of helpers they ask for every registry,
+with a drop-in it owns (~/.config/containers/registries.conf.d/zz-regkey.conf)
+that keeps the list in effect after regkey (containers-auth.json, the auth
+files, included). So podman login, skopeo login and buildah login store
+through regkey for any registry, never in plaintext, and every podman pull
+asks regkey first, finding what regkey login, docker login or podman login
+stored. Each registry regkey serves also gets a credHelpers entry in
+$REGISTRY_AUTH_FILE, else the persistent
+${XDG_CONFIG_HOME:-~/.config}/containers/auth.json.
+
+--no-registries-conf leaves the drop-in out (and removes one setup wrote;
+later runs remember the choice until --registries-conf): podman then asks
+regkey only for the registries in credHelpers, which setup writes for the
+registries regkey knows when it runs. A registry logged into later (with
+regkey login or docker login) reaches podman only when setup runs again, and
+podman login to a new registry stores its secret in plaintext in auth.json.
+
+With the drop-in, podman depends on docker-credential-regkey being on PATH:
+run ` + "`regkey setup --undo`" + ` before removing regkey.
 
 Every plaintext secret in these files (auths "auth", "identitytoken",
 "password") is stored in the keystore, read back and compared, and only then
@@ -99,13 +116,16 @@ By default setup wires what is installed or configured; --docker and
 --podman limit it.`,
 		Example: `  regkey setup
   regkey setup --dry-run
-  regkey setup --podman --registries-conf
+  regkey setup --podman --no-registries-conf
   regkey setup --take-over
   regkey setup --undo`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Undo && (opts.TakeOver || opts.RegistriesConf || opts.Docker || opts.Podman) {
+			if opts.Undo && (opts.TakeOver || opts.RegistriesConf || opts.NoRegistriesConf || opts.Docker || opts.Podman) {
 				return usageErrorf("--undo takes no other flag than --dry-run and --force")
+			}
+			if opts.RegistriesConf && opts.NoRegistriesConf {
+				return usageErrorf("--registries-conf and --no-registries-conf contradict each other")
 			}
 
 			if runF != nil {
@@ -122,7 +142,8 @@ By default setup wires what is installed or configured; --docker and
 	fl.BoolVar(&opts.TakeOver, "take-over", false, "replace credsStore and credHelpers entries that name other helpers")
 	fl.BoolVar(&opts.Docker, "docker", false, "wire docker (by default: whatever is installed or configured)")
 	fl.BoolVar(&opts.Podman, "podman", false, "wire podman, skopeo and buildah (by default: whatever is installed or configured)")
-	fl.BoolVar(&opts.RegistriesConf, "registries-conf", false, "also put regkey first in podman's credential-helpers, for every registry")
+	fl.BoolVar(&opts.RegistriesConf, "registries-conf", false, "put regkey first in podman's credential-helpers, for every registry (the default when podman is wired; undoes an earlier --no-registries-conf)")
+	fl.BoolVar(&opts.NoRegistriesConf, "no-registries-conf", false, "leave podman's credential-helpers alone: podman then asks regkey only for the registries known at setup")
 	fl.BoolVar(&opts.Undo, "undo", false, "restore every file setup changed as it was before the first setup")
 	fl.BoolVar(&opts.Force, "force", false, "wire even when PATH does not find docker-credential-regkey; with --undo: restore files changed since setup too")
 	return cmd
@@ -166,7 +187,11 @@ func setupRun(ctx context.Context, opts *SetupOptions) error {
 		}
 		defer unlock()
 	}
-	p, err := planSetup(ctx, opts, sel)
+	j, err := config.LoadJournal(journalPath(opts.Paths))
+	if err != nil {
+		return err
+	}
+	p, err := planSetup(ctx, opts, sel, j)
 	if err != nil {
 		return err
 	}

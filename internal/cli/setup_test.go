@@ -86,6 +86,9 @@ func TestNewCmdSetupFlags(t *testing.T) {
 		{args: nil},
 		{args: []string{"--dry-run", "--take-over"}, want: SetupOptions{DryRun: true, TakeOver: true}},
 		{args: []string{"--podman", "--registries-conf"}, want: SetupOptions{Podman: true, RegistriesConf: true}},
+		{args: []string{"--no-registries-conf"}, want: SetupOptions{NoRegistriesConf: true}},
+		{args: []string{"--registries-conf", "--no-registries-conf"}, wantErr: "contradict each other"},
+		{args: []string{"--undo", "--no-registries-conf"}, wantErr: "--undo takes no other flag"},
 		{args: []string{"--undo", "--force"}, want: SetupOptions{Undo: true, Force: true}},
 		{args: []string{"--undo", "--docker"}, wantErr: "--undo takes no other flag"},
 		{args: []string{"extra"}, wantErr: "unknown command"},
@@ -109,7 +112,7 @@ func TestNewCmdSetupFlags(t *testing.T) {
 				t.Fatal(err)
 			}
 			flags := SetupOptions{DryRun: got.DryRun, TakeOver: got.TakeOver, Undo: got.Undo, Force: got.Force,
-				Docker: got.Docker, Podman: got.Podman, RegistriesConf: got.RegistriesConf}
+				Docker: got.Docker, Podman: got.Podman, RegistriesConf: got.RegistriesConf, NoRegistriesConf: got.NoRegistriesConf}
 			if diff := cmp.Diff(tc.want, flags, cmp.AllowUnexported(SetupOptions{}), cmpIgnoreFuncs); diff != "" {
 				t.Errorf("options (-want +got):\n%s", diff)
 			}
@@ -393,6 +396,70 @@ func TestSetupPodmanFiles(t *testing.T) {
 	}
 	if got := s.read(t, explicit); !strings.Contains(got, `"quay.io": "regkey"`) {
 		t.Errorf("REGISTRY_AUTH_FILE not wired: %s", got)
+	}
+}
+
+// TestSetupRegistriesConfByDefault: wiring podman writes regkey's
+// registries.conf drop-in unless told --no-registries-conf, which removes
+// the drop-in and is remembered until --registries-conf or undo.
+func TestSetupRegistriesConfByDefault(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "skopeo")
+	conf := filepath.Join(s.home, "registries.conf")
+	s.opts.Env["CONTAINERS_REGISTRIES_CONF"] = conf
+	s.write(t, conf, `credential-helpers = ["ecr-login", "containers-auth.json"]`+"\n")
+	dropIn := filepath.Join(s.home, ".config", "containers", "registries.conf.d", "zz-regkey.conf")
+	run := func(no, yes bool) string {
+		t.Helper()
+		s.out.Reset()
+		s.opts.NoRegistriesConf, s.opts.RegistriesConf = no, yes
+		if err := setupRun(context.Background(), s.opts); err != nil {
+			t.Fatalf("%v\n%s", err, s.errOut)
+		}
+		return s.out.String()
+	}
+	hasDropIn := func() bool { _, err := os.Stat(dropIn); return err == nil }
+
+	out := run(false, false)
+	if !strings.Contains(s.read(t, dropIn), `credential-helpers = ["regkey", "ecr-login", "containers-auth.json"]`) {
+		t.Errorf("drop-in:\n%s", s.read(t, dropIn))
+	}
+	if !strings.Contains(out, "podman (registries.conf): "+dropIn+" (created)") {
+		t.Errorf("setup did not say it wrote the drop-in:\n%s", out)
+	}
+	if out := run(false, false); !strings.Contains(out, "nothing to change") {
+		t.Errorf("second setup:\n%s", out)
+	}
+
+	out = run(true, false)
+	if hasDropIn() {
+		t.Errorf("--no-registries-conf left the drop-in")
+	}
+	for _, want := range []string{"removed regkey's drop-in (--no-registries-conf)", "ask regkey only for the registries in credHelpers",
+		"`podman login` to a new registry stores its secret in plaintext in auth.json"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("setup --no-registries-conf does not say %q:\n%s", want, out)
+		}
+	}
+	if run(false, false); hasDropIn() {
+		t.Errorf("a later plain setup forgot --no-registries-conf")
+	}
+	if run(false, true); !hasDropIn() {
+		t.Errorf("--registries-conf did not write the drop-in")
+	}
+	if run(false, false); !hasDropIn() {
+		t.Errorf("a later plain setup removed the drop-in")
+	}
+
+	run(true, false)
+	if err := setupUndo(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(journalPath(s.opts.Paths)); !os.IsNotExist(err) {
+		t.Errorf("undo kept the journal (and --no-registries-conf): %v", err)
+	}
+	if run(false, false); !hasDropIn() {
+		t.Errorf("after undo, setup still remembers --no-registries-conf")
 	}
 }
 

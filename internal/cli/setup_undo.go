@@ -25,7 +25,10 @@ func setupUndo(ctx context.Context, opts *SetupOptions) error {
 	}
 	if len(j.Files) == 0 {
 		fmt.Fprintln(opts.IO.Out, "regkey setup has changed no file (or it was undone already): nothing to undo.")
-		return nil
+		if opts.DryRun {
+			return nil
+		}
+		return j.SetNoRegistriesConf(false) // forget --no-registries-conf too
 	}
 	// The keystore is opened once, when a backup needs a secret back; an
 	// error other than "not found" is kept, so that a locked or unreadable
@@ -77,6 +80,11 @@ func setupUndo(ctx context.Context, opts *SetupOptions) error {
 	}
 	if err != nil {
 		return err
+	}
+	if !opts.DryRun && len(j.Files) == 0 {
+		if err := j.SetNoRegistriesConf(false); err != nil {
+			return err
+		}
 	}
 	if !opts.DryRun {
 		fmt.Fprintln(out, "The logins setup moved into the keystore stay there (`regkey list`; `regkey logout HOST` removes one).")

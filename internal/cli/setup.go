@@ -49,6 +49,9 @@ type SetupOptions struct {
 	// unless an earlier setup was told --no-registries-conf.
 	RegistriesConf   bool
 	NoRegistriesConf bool
+	// RestoreLogins (with Undo) writes the logins that would live only in
+	// the keystore after undo into docker's or podman's file, in plaintext.
+	RestoreLogins bool
 }
 
 // NewCmdSetup builds `regkey setup`. runF replaces setupRun in tests.
@@ -108,9 +111,27 @@ Files are edited in place: every key regkey does not own keeps its bytes,
 order and indentation; mode, owner and symlinks are kept; writes are atomic;
 the first change of a file keeps a copy beside it (NAME.regkey-backup),
 without the secrets that moved into the keystore (--undo takes them back from
-there). A file that does not parse is refused and left untouched. --dry-run prints a
-diff (secrets redacted) and changes nothing. A second run changes nothing.
---undo puts back every file as it was before the first setup.
+there). A file that does not parse is refused and left untouched. --dry-run
+prints a diff (secrets redacted) and changes nothing. A second run changes
+nothing.
+
+--undo takes regkey out again. A file nobody changed since setup gets its
+bytes back as they were before the first setup. A file changed since (any
+docker login rewrites config.json) loses exactly what setup added: the
+credsStore and credHelpers entries naming regkey (an entry --take-over
+replaced gets its old helper back), regkey's drop-in, and the empty
+placeholders docker wrote for logins that live only in regkey's keystore;
+the plaintext logins setup moved out come back, as the keystore holds them
+now (one logged out of since stays out), and every other change made since
+is kept. --force restores such a file from its backup instead, losing those
+changes.
+
+Logins made since setup live only in the keystore, where docker and podman no
+longer look after undo: undo names each one. --restore-logins writes them
+into docker's config.json (podman reads it too, unless REGISTRY_AUTH_FILE is
+set), or podman's auth file if setup wired only podman, in plaintext; run
+--undo --dry-run first to see the list. Logins stay in the keystore either
+way.
 
 By default setup wires what is installed or configured; --docker and
 --podman limit it.`,
@@ -118,11 +139,15 @@ By default setup wires what is installed or configured; --docker and
   regkey setup --dry-run
   regkey setup --podman --no-registries-conf
   regkey setup --take-over
-  regkey setup --undo`,
+  regkey setup --undo --dry-run
+  regkey setup --undo --restore-logins`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Undo && (opts.TakeOver || opts.RegistriesConf || opts.NoRegistriesConf || opts.Docker || opts.Podman) {
-				return usageErrorf("--undo takes no other flag than --dry-run and --force")
+				return usageErrorf("--undo takes no other flag than --dry-run, --force and --restore-logins")
+			}
+			if opts.RestoreLogins && !opts.Undo {
+				return usageErrorf("--restore-logins goes with --undo")
 			}
 			if opts.RegistriesConf && opts.NoRegistriesConf {
 				return usageErrorf("--registries-conf and --no-registries-conf contradict each other")
@@ -144,8 +169,9 @@ By default setup wires what is installed or configured; --docker and
 	fl.BoolVar(&opts.Podman, "podman", false, "wire podman, skopeo and buildah (by default: whatever is installed or configured)")
 	fl.BoolVar(&opts.RegistriesConf, "registries-conf", false, "put regkey first in podman's credential-helpers, for every registry (the default when podman is wired; undoes an earlier --no-registries-conf)")
 	fl.BoolVar(&opts.NoRegistriesConf, "no-registries-conf", false, "leave podman's credential-helpers alone: podman then asks regkey only for the registries known at setup")
-	fl.BoolVar(&opts.Undo, "undo", false, "restore every file setup changed as it was before the first setup")
-	fl.BoolVar(&opts.Force, "force", false, "wire even when PATH does not find docker-credential-regkey; with --undo: restore files changed since setup too")
+	fl.BoolVar(&opts.Undo, "undo", false, "take regkey out of every file setup changed, putting back the plaintext logins it moved")
+	fl.BoolVar(&opts.Force, "force", false, "wire even when PATH does not find docker-credential-regkey; with --undo: restore files changed since setup from their backups, losing the later changes")
+	fl.BoolVar(&opts.RestoreLogins, "restore-logins", false, "with --undo: also write the logins that would live only in regkey's keystore into docker's (or podman's) file, in plaintext")
 	return cmd
 }
 

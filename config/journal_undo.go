@@ -174,7 +174,8 @@ func (j *Journal) unwireInto(r *UndoResult, e JournalFile, cur []byte, helper st
 // AddLogins writes each login into the file's Next, in plaintext, under
 // its key as given (as docker's file store keeps it), replacing an empty
 // placeholder; a key whose entry already holds a secret is left alone. It
-// returns the keys written. A file undo removes is kept, holding them.
+// returns the keys written, sorted. A file undo would remove is kept,
+// holding them.
 func (r *UndoResult) AddLogins(logins map[string]auth.Credential) ([]string, error) {
 	base := r.Next
 	if base == nil {
@@ -193,7 +194,6 @@ func (r *UndoResult) AddLogins(logins map[string]auth.Credential) ([]string, err
 			return written, err
 		}
 		written = append(written, key)
-		r.Changes = append(r.Changes, fmt.Sprintf("wrote the login for %s into auths[%q] in plaintext (--restore-logins)", key, key))
 	}
 	if len(written) == 0 {
 		return nil, nil

@@ -784,7 +784,17 @@ func TestSetupUndoAfterLogins(t *testing.T) {
 	}
 
 	s.out.Reset()
-	s.opts.DryRun, s.opts.RestoreLogins = false, true
+	s.opts.RestoreLogins = true
+	if err := setupUndo(ctx, s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if want := "would write the login for new.example (nina) into " + authFile + ", in plaintext\n"; !strings.Contains(s.out.String(), want) ||
+		strings.Contains(s.out.String(), "bmluYTpuM3c=") || strings.Contains(s.out.String(), "no longer see") {
+		t.Errorf("undo --dry-run --restore-logins does not say %q, or shows the secret:\n%s", want, s.out)
+	}
+
+	s.out.Reset()
+	s.opts.DryRun = false
 	if err := setupUndo(ctx, s.opts); err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,9 @@ func setupUndo(ctx context.Context, opts *SetupOptions) error {
 	out := opts.IO.Out
 	if opts.DryRun {
 		printUndoDryRun(out, results)
+		for _, r := range restored {
+			fmt.Fprintf(out, "would write the login for %s (%s) into %s, in plaintext\n", r.key, r.user, r.file)
+		}
 		printStranded(out, st, true, opts.RestoreLogins)
 		return planErr
 	}

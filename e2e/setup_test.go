@@ -443,7 +443,8 @@ func TestSetupUndoDryRunRedactsAnyAuthFileName(t *testing.T) {
 // `regkey setup`, a registry first logged into later with any client
 // reaches every client, and no client writes a secret in plaintext:
 // `regkey login` → skopeo and podman; `docker login` → skopeo and podman;
-// `podman login` → docker and skopeo, with no secret in any file.
+// `podman login` → docker and skopeo, with no secret in any file. Only a
+// login scoped to a repository namespace goes to podman's auth.json.
 func TestOneLogin(t *testing.T) {
 	t.Parallel()
 	testenv.RequireProgram(t, "docker")
@@ -509,6 +510,14 @@ func TestOneLogin(t *testing.T) {
 	if diff := cmp.Diff(map[string]string{viaRegkey.Host: viaRegkey.User, viaDocker.Host: viaDocker.User, viaPodman.Host: viaPodman.User},
 		helperList(t, c)); diff != "" {
 		t.Errorf("the keystore (-want +got):\n%s", diff)
+	}
+
+	// The one exception the README names: a login scoped to a repository
+	// namespace, which no credential helper can hold, goes to auth.json.
+	podman([]byte(viaPodman.Password+"\n"), "login", "--tls-verify=false", "-u", viaPodman.User, "--password-stdin", viaPodman.Host+"/team")
+	runtimeFile := filepath.Join(c.RuntimeDir, "containers", "auth.json")
+	if !strings.Contains(readFile(t, runtimeFile), `"`+viaPodman.Host+`/team"`) {
+		t.Errorf("podman login HOST/NS did not write auth.json:\n%s", readFile(t, runtimeFile))
 	}
 }
 

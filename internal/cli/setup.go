@@ -80,9 +80,10 @@ their credential-helpers, the list of helpers they ask for every registry,
 with a drop-in it owns (~/.config/containers/registries.conf.d/zz-regkey.conf)
 that keeps the list in effect after regkey (containers-auth.json, the auth
 files, included). So podman login, skopeo login and buildah login store
-through regkey for any registry, never in plaintext, and every podman pull
-asks regkey first, finding what regkey login, docker login or podman login
-stored. Each registry regkey serves also gets a credHelpers entry in
+through regkey for any registry, never in plaintext (but for a login scoped
+to a repository namespace, HOST/NS, which no helper can hold), and every
+podman pull asks regkey first, finding what regkey login, docker login or
+podman login stored. Each registry regkey serves also gets a credHelpers entry in
 $REGISTRY_AUTH_FILE, else the persistent
 ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json.
 

@@ -166,6 +166,32 @@ func (a *AuthFile) SetCredsStore(name string) error {
 	return nil
 }
 
+// RemoveCredsStore removes credsStore, under every spelling docker reads it
+// by; a missing one is not an error.
+func (a *AuthFile) RemoveCredsStore() error {
+	if err := a.removeMember("credsStore"); err != nil {
+		return err
+	}
+	a.view.CredsStore = ""
+	return nil
+}
+
+// removeMember removes the top-level member field (its every spelling).
+func (a *AuthFile) removeMember(field string) error {
+	if err := a.remove(nil, fieldStep(field)); err != nil {
+		return err
+	}
+	switch field {
+	case "auths":
+		a.view.Auths = nil
+	case "credHelpers":
+		a.view.CredHelpers = nil
+	case "credsStore":
+		a.view.CredsStore = ""
+	}
+	return nil
+}
+
 // CredHelpers returns a copy of the credHelpers map (empty when absent).
 func (a *AuthFile) CredHelpers() map[string]string {
 	t, _ := a.typed()

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -107,6 +108,23 @@ func (a *AuthFile) ClearSecret(key string) error {
 	if e := a.view.Auths[key]; e != nil {
 		e.Auth, e.IdentityToken, e.Username, e.Password = "", "", "", ""
 	}
+	return nil
+}
+
+// SetAuth makes auths[key] the entry given as JSON, under every spelling
+// of auths (see jsonname.go): other spellings of the entry go.
+func (a *AuthFile) SetAuth(key string, entry json.RawMessage) error {
+	var e authEntry
+	if err := json.Unmarshal(entry, &e); err != nil {
+		return fmt.Errorf("editing %s: auths[%q]: %w", a.Path, key, err)
+	}
+	if err := a.set(authsEntryPath(key), entry); err != nil {
+		return err
+	}
+	if a.view.Auths == nil {
+		a.view.Auths = map[string]*authEntry{}
+	}
+	a.view.Auths[key] = &e
 	return nil
 }
 

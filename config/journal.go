@@ -25,6 +25,10 @@ const BackupSuffix = ".regkey-backup"
 type Journal struct {
 	path  string
 	Files []JournalFile `json:"files"`
+	// NoRegistriesConf records `setup --no-registries-conf`: later setups
+	// leave podman's registries.conf alone until --registries-conf (or
+	// undo) says otherwise.
+	NoRegistriesConf bool `json:"noRegistriesConf,omitempty"`
 	// Credentials, when set, gives the credentials the keystore holds: a
 	// backup then leaves out each secret that moved there and that undo can
 	// put back from the keystore byte for byte (the original's plaintext
@@ -101,8 +105,18 @@ func (j *Journal) Find(target string) *JournalFile {
 	return nil
 }
 
+// SetNoRegistriesConf records the choice of --no-registries-conf (or its
+// reversal) and saves the journal if it changed.
+func (j *Journal) SetNoRegistriesConf(no bool) error {
+	if j.NoRegistriesConf == no {
+		return nil
+	}
+	j.NoRegistriesConf = no
+	return j.save()
+}
+
 func (j *Journal) save() error {
-	if len(j.Files) == 0 {
+	if len(j.Files) == 0 && !j.NoRegistriesConf {
 		if err := os.Remove(j.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("removing %s: %w", j.path, err)
 		}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -24,14 +25,30 @@ func mustWrite(t *testing.T, path string, data []byte, mode os.FileMode) {
 	}
 }
 
-// edits the file at path through the journal the way setup does.
-func journalEdit(t *testing.T, j *Journal, path string) {
+// undo plans and applies an undo the way setup --undo does, with the
+// keystore j.Credentials gives.
+func undo(j *Journal, force bool) ([]UndoResult, error) {
+	lookup := func(k string) (auth.Credential, error) {
+		if j.Credentials != nil {
+			if c, ok := j.Credentials(k); ok {
+				return c, nil
+			}
+		}
+		return auth.Credential{}, auth.ErrNotFound
+	}
+	rs, err := j.PlanUndo(UndoOptions{Helper: "regkey", Force: force, Lookup: lookup})
+	return rs, errors.Join(err, j.ApplyUndo(rs))
+}
+
+// edits the file at path through the journal the way setup does, moving
+// the secrets of the auths keys named.
+func journalEdit(t *testing.T, j *Journal, path string, moved ...string) {
 	t.Helper()
 	a, err := ReadAuthFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Wire(Wiring{Helper: "regkey", CredsStore: true, Keys: []string{"ghcr.io"}}); err != nil {
+	if _, err := a.Wire(Wiring{Helper: "regkey", CredsStore: true, Keys: []string{"ghcr.io"}, ClearSecrets: moved}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := a.Bytes()
@@ -87,7 +104,7 @@ func TestJournalUndoRestoresBytesModesAndLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := j2.Undo(false, false)
+	res, err := undo(j2, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,29 +131,39 @@ func TestJournalUndoRestoresBytesModesAndLinks(t *testing.T) {
 	}
 }
 
-func TestJournalUndoSkipsFilesChangedSinceSetup(t *testing.T) {
+// TestJournalUndoKeepsChangesMadeSinceSetup: docker rewrote config.json
+// after setup (a login, a setting). Undo takes out what setup added and
+// keeps the rest; with force it restores the original bytes.
+func TestJournalUndoKeepsChangesMadeSinceSetup(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "config.json")
-	mustWrite(t, path, []byte(`{}`), 0o600)
-	j, _ := LoadJournal(filepath.Join(dir, "journal.json"))
-	journalEdit(t, j, path)
-	later := []byte(`{"credsStore":"regkey","auths":{"new":{}}}`)
-	mustWrite(t, path, later, 0o600)
+	for _, force := range []bool{false, true} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "config.json")
+		mustWrite(t, path, []byte(`{"psFormat":"x"}`), 0o600)
+		j, _ := LoadJournal(filepath.Join(dir, "journal.json"))
+		journalEdit(t, j, path)
+		mustWrite(t, path, []byte(`{"auths":{"new.example":{}},"credHelpers":{"ghcr.io":"regkey","quay.io":"other"},"credsStore":"regkey","psFormat":"y"}`), 0o640)
 
-	res, err := j.Undo(false, false)
-	if err != nil || len(res) != 1 || res[0].Action != UndoSkipped {
-		t.Fatalf("undo = %+v, %v; want skipped", res, err)
-	}
-	if b, _ := os.ReadFile(path); !bytes.Equal(b, later) {
-		t.Errorf("a skipped file was changed")
-	}
-	res, err = j.Undo(true, false)
-	if err != nil || res[0].Action != UndoRestored {
-		t.Fatalf("forced undo = %+v, %v", res, err)
-	}
-	if b, _ := os.ReadFile(path); string(b) != `{}` {
-		t.Errorf("forced undo left %q", b)
+		res, err := undo(j, force)
+		want, action := `{"credHelpers":{"quay.io":"other"},"psFormat":"y"}`, UndoUnwired
+		if force {
+			want, action = `{"psFormat":"x"}`, UndoRestored
+		}
+		if err != nil || len(res) != 1 || res[0].Action != action {
+			t.Fatalf("undo (force %v) = %+v, %v; want %s", force, res, err, action)
+		}
+		if b, _ := os.ReadFile(path); string(b) != want {
+			t.Errorf("undo (force %v) left %s, want %s", force, b, want)
+		}
+		if !force && (len(res[0].Dropped) != 1 || res[0].Dropped[0] != "new.example") {
+			t.Errorf("dropped placeholders = %q, want [new.example]", res[0].Dropped)
+		}
+		if fi, _ := os.Stat(path); !force && fi.Mode().Perm() != 0o640 {
+			t.Errorf("unwired file mode = %v, want 0640 kept", fi.Mode().Perm())
+		}
+		if _, err := os.Stat(path + BackupSuffix); !os.IsNotExist(err) {
+			t.Errorf("backup left after undo")
+		}
 	}
 }
 
@@ -206,7 +233,7 @@ func TestJournalBackupLeavesMovedSecretsOut(t *testing.T) {
 	creds := func(k string) (auth.Credential, bool) { c, ok := keystore[k]; return c, ok }
 	j, _ := LoadJournal(filepath.Join(dir, "journal.json"))
 	j.Credentials = creds
-	journalEdit(t, j, path)
+	journalEdit(t, j, path, "a", "t")
 	backup, _ := os.ReadFile(path + BackupSuffix)
 	for _, secret := range []string{"YWxpY2U6czNjcmV0", "rt"} {
 		if bytes.Contains(backup, []byte(`"`+secret)) {
@@ -218,9 +245,13 @@ func TestJournalBackupLeavesMovedSecretsOut(t *testing.T) {
 	}
 
 	j2, _ := LoadJournal(j.Path())
-	if _, err := j2.Undo(false, false); err == nil {
-		t.Fatal("undo without the keystore succeeded")
+	broken := func(string) (auth.Credential, error) { return auth.Credential{}, errors.New("keyring locked") }
+	if res, err := j2.PlanUndo(UndoOptions{Helper: "regkey", Lookup: broken}); err == nil || !strings.Contains(err.Error(), "keyring locked") ||
+		res[0].Action != UndoSkipped {
+		t.Fatalf("undo with a broken keystore = %+v, %v; want the file skipped", res, err)
 	}
+	// Logged in again since setup (without touching the file): the login
+	// comes back as the keystore holds it now.
 	j2.Credentials = func(k string) (auth.Credential, bool) {
 		c, ok := keystore[k]
 		if k == "a" {
@@ -228,11 +259,17 @@ func TestJournalBackupLeavesMovedSecretsOut(t *testing.T) {
 		}
 		return c, ok
 	}
-	if _, err := j2.Undo(false, false); err == nil || !strings.Contains(err.Error(), "differ") {
-		t.Fatalf("undo with changed credentials: %v", err)
+	res, err := j2.PlanUndo(UndoOptions{Helper: "regkey", Lookup: func(k string) (auth.Credential, error) {
+		if c, ok := j2.Credentials(k); ok {
+			return c, nil
+		}
+		return auth.Credential{}, auth.ErrNotFound
+	}})
+	if err != nil || res[0].Action != UndoUnwired || !bytes.Contains(res[0].Next, []byte(`"`+base64.StdEncoding.EncodeToString([]byte("alice:changed since"))+`"`)) {
+		t.Fatalf("undo with changed credentials = %+v, %v\n%s", res, err, res[0].Next)
 	}
 	j2.Credentials = creds
-	if _, err := j2.Undo(false, false); err != nil {
+	if _, err := undo(j2, false); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(path); !bytes.Equal(b, orig) {
@@ -287,7 +324,7 @@ func TestJournalBackupOfDockersIdentityTokenEntry(t *testing.T) {
 	if got := PlaintextInBackup(orig); len(got) != 2 {
 		t.Errorf("PlaintextInBackup(original) = %q, want both keys", got)
 	}
-	if _, err := j.Undo(false, false); err != nil {
+	if _, err := undo(j, false); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(path); !bytes.Equal(b, orig) {
@@ -348,7 +385,7 @@ func TestJournalBackupUnderEverySpelling(t *testing.T) {
 	if got := PlaintextInBackup(backup); len(got) != 1 || got[0] != "two" || !bytes.Contains(backup, []byte("b2xkOm9sZA==")) {
 		t.Errorf("PlaintextInBackup = %q, want [two] (its shadowed \"auth\")\n%s", got, backup)
 	}
-	if _, err := j.Undo(false, false); err != nil {
+	if _, err := undo(j, false); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(path); !bytes.Equal(b, orig) {

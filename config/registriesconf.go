@@ -175,7 +175,7 @@ func WithHelperFirst(name string, helpers []string) []string {
 // names the file whose list it extends ("" for the default).
 func RenderDropIn(helpers []string, from string) []byte {
 	var b strings.Builder
-	b.WriteString("# Written by `regkey setup --registries-conf`; `regkey setup --undo` removes it.\n")
+	b.WriteString("# Written by `regkey setup`; `regkey setup --undo` (or --no-registries-conf) removes it.\n")
 	b.WriteString("# podman, skopeo and buildah ask these credential helpers, in order, for\n")
 	b.WriteString("# every registry. regkey comes first; the rest is the list that was in effect\n")
 	if from == "" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/childenv"
 )
 
 // jqTimeout bounds one run of jq on one response body.
@@ -36,9 +37,6 @@ type jqProgram struct {
 
 var _ jsonFilter = (*jqProgram)(nil)
 
-// jqEnvKeys are the only variables jq gets: it needs no secret of regkey's.
-var jqEnvKeys = []string{"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "JQ_COLORS"}
-
 // newJQ finds jq, else gojq, on env's PATH. pretty indents objects and
 // arrays (stdout is a terminal); either way strings are printed raw.
 func newJQ(env config.Env, expr string, pretty bool) (*jqProgram, error) {
@@ -52,13 +50,8 @@ func newJQ(env config.Env, expr string, pretty bool) (*jqProgram, error) {
 		return nil, withHint(fmt.Errorf("--jq needs the jq program: %w", err),
 			"install jq (Debian and Ubuntu: apt-get install jq), or leave out --jq and pipe the output to a JSON tool")
 	}
-	j := &jqProgram{path: path, expr: expr, pretty: pretty}
-	for _, k := range jqEnvKeys {
-		if v := env.Get(k); v != "" {
-			j.env = append(j.env, k+"="+v)
-		}
-	}
-	return j, nil
+	// jq needs no secret of regkey's: the session's variables and its own.
+	return &jqProgram{path: path, expr: expr, pretty: pretty, env: childenv.Build(env, "JQ_COLORS")}, nil
 }
 
 // args are jq's arguments: raw strings, compact unless pretty, and the

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/resolve"
 	"github.com/regkey/regkey/keystore"
 )
 
@@ -33,8 +34,16 @@ func NewCmdLogout(f *Factory, runF func(*LogoutOptions) error) *cobra.Command {
 any spelling: the exact argument, the host in any case, with https:// or
 http://, with or without :443, docker's /v1/ form, repository-scoped entries
 (HOST/REPO), and for Docker Hub every Hub alias plus docker's access-token and
-refresh-token entries. With a repository path (HOST/REPO) only the entries for
-that repository go. Without SERVER it logs out of Docker Hub.
+refresh-token entries. With a repository path (HOST/REPO) the entries for
+that repository go, and so do those for its parent paths and the whole
+registry, which would otherwise still answer for it; entries for other
+repositories stay. Without SERVER it logs out of Docker Hub.
+
+docker logout, podman logout and skopeo logout end a login the same way
+through docker-credential-regkey: every spelling that would still answer
+for what they name is erased, but repository-scoped entries below a bare
+host and Docker Hub's token entries are left to regkey logout (docker
+erases its token entries itself).
 
 It prints each entry removed. Having nothing to remove is not an error, as
 with docker logout.`,
@@ -90,29 +99,35 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	return errors.Join(errs...)
 }
 
-// spellingsOf returns the stored keys that name what k names, sorted: the
-// exact key; every key for the same registry host when k has no path (any
-// path, plus Docker Hub's opaque token entries for Hub); only keys with the
-// same path when it has one.
+// spellingsOf returns, sorted, the stored keys `regkey logout` removes for
+// k. It starts from the helper's erase rule (resolve.ErasedBy: k and every
+// spelling a get of k falls back to, parent repository paths included, so
+// that afterwards no client gets a credential for k from the keystore) and
+// deliberately goes further for a bare registry: a person logging out of
+// HOST means all of it, so the logins stored for repository paths below it
+// (HOST/team-a) go too, and for Docker Hub docker's opaque access-token and
+// refresh-token entries.
 func spellingsOf(all map[string]string, k auth.Key) []string {
-	var out []string
-	for stored := range all {
-		if stored == k.Raw {
-			out = append(out, stored)
-			continue
-		}
-		sk, err := auth.ParseKey(stored)
-		if err != nil || k.Opaque {
-			continue
-		}
-		switch {
-		case sk.Opaque:
-			if k.IsHub() && k.Path == "" && sk.Host == auth.HubHost {
-				out = append(out, stored)
+	set := map[string]bool{}
+	for _, key := range resolve.ErasedBy(k, all) {
+		set[key] = true
+	}
+	if k.Path == "" && !k.Opaque {
+		for stored := range all {
+			sk, err := auth.ParseKey(stored)
+			switch {
+			case err != nil:
+			case sk.Opaque:
+				set[stored] = set[stored] || k.IsHub() && sk.Host == auth.HubHost
+			case auth.SameRegistry(sk, k):
+				set[stored] = true
 			}
-		case !auth.SameRegistry(sk, k):
-		case k.Path == "" || sk.Path == k.Path:
-			out = append(out, stored)
+		}
+	}
+	var out []string
+	for key, ok := range set {
+		if ok {
+			out = append(out, key)
 		}
 	}
 	slices.Sort(out)

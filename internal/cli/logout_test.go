@@ -58,10 +58,18 @@ func Test_logoutRun(t *testing.T) {
 			want:   []string{"quay.io"},
 		},
 		{
-			name:   "one repository only",
+			name:   "a repository and the logins that answer for it, not its siblings",
 			server: "ghcr.io/owner/img",
-			stored: []string{"ghcr.io", "ghcr.io/owner/img", "ghcr.io/owner/other"},
-			want:   []string{"ghcr.io", "ghcr.io/owner/other"},
+			stored: []string{"ghcr.io", "https://ghcr.io", "ghcr.io/owner", "ghcr.io/owner/img", "ghcr.io/owner/img/sub", "ghcr.io/owner/other"},
+			want:   []string{"ghcr.io/owner/img/sub", "ghcr.io/owner/other"},
+			wantOut: "Removed ghcr.io (u) from the file keystore\nRemoved ghcr.io/owner (u) from the file keystore\n" +
+				"Removed ghcr.io/owner/img (u) from the file keystore\nRemoved https://ghcr.io (u) from the file keystore\n",
+		},
+		{
+			name:   "case: docker's and podman's spellings",
+			server: "localhost:5000",
+			stored: []string{"LOCALHOST:5000", "localhost:5000/team-a"},
+			want:   []string{},
 		},
 		{
 			name:   "Docker Hub by default, with its token entries",

@@ -41,13 +41,20 @@ type SetupOptions struct {
 	// unknown).
 	Self string
 
-	DryRun         bool
-	TakeOver       bool
-	Undo           bool
-	Force          bool
-	Docker         bool
-	Podman         bool
-	RegistriesConf bool
+	DryRun   bool
+	TakeOver bool
+	Undo     bool
+	Force    bool
+	Docker   bool
+	Podman   bool
+	// RegistriesConf and NoRegistriesConf ask for podman's registries.conf
+	// drop-in, or not; with neither, setup writes it when it wires podman,
+	// unless an earlier setup was told --no-registries-conf.
+	RegistriesConf   bool
+	NoRegistriesConf bool
+	// RestoreLogins (with Undo) writes the logins that would live only in
+	// the keystore after undo into docker's or podman's file, in plaintext.
+	RestoreLogins bool
 }
 
 // NewCmdSetup builds `regkey setup`. runF replaces setupRun in tests.
@@ -71,13 +78,27 @@ becomes "regkey", so that every later docker login lands in the keystore, and
 each registry regkey serves gets a credHelpers entry (Docker Hub under both
 https://index.docker.io/v1/ and docker.io).
 
-Podman, skopeo, buildah ignore credsStore: each registry regkey serves gets a
-credHelpers entry in $REGISTRY_AUTH_FILE, else the persistent
-${XDG_CONFIG_HOME:-~/.config}/containers/auth.json. With --registries-conf,
-regkey is also put first in podman's credential-helpers (a drop-in,
-~/.config/containers/registries.conf.d/zz-regkey.conf, that keeps the list in
-effect), so that registries logged into later work too; every podman pull
-then asks regkey, and fails if regkey is removed without setup --undo.
+Podman, skopeo and buildah ignore credsStore. setup puts regkey first in
+their credential-helpers, the list of helpers they ask for every registry,
+with a drop-in it owns (~/.config/containers/registries.conf.d/zz-regkey.conf)
+that keeps the list in effect after regkey (containers-auth.json, the auth
+files, included). So podman login, skopeo login and buildah login store
+through regkey for any registry, never in plaintext (but for a login scoped
+to a repository namespace, HOST/NS, which no helper can hold), and every
+podman pull asks regkey first, finding what regkey login, docker login or
+podman login stored. Each registry regkey serves also gets a credHelpers entry in
+$REGISTRY_AUTH_FILE, else the persistent
+${XDG_CONFIG_HOME:-~/.config}/containers/auth.json.
+
+--no-registries-conf leaves the drop-in out (and removes one setup wrote;
+later runs remember the choice until --registries-conf): podman then asks
+regkey only for the registries in credHelpers, which setup writes for the
+registries regkey knows when it runs. A registry logged into later (with
+regkey login or docker login) reaches podman only when setup runs again, and
+podman login to a new registry stores its secret in plaintext in auth.json.
+
+With the drop-in, podman depends on docker-credential-regkey being on PATH:
+run ` + "`regkey setup --undo`" + ` before removing regkey.
 
 Every plaintext secret in these files (auths "auth", "identitytoken",
 "password") is stored in the keystore, read back and compared, and only then
@@ -94,21 +115,46 @@ Files are edited in place: every key regkey does not own keeps its bytes,
 order and indentation; mode, owner and symlinks are kept; writes are atomic;
 the first change of a file keeps a copy beside it (NAME.regkey-backup),
 without the secrets that moved into the keystore (--undo takes them back from
-there). A file that does not parse is refused and left untouched. --dry-run prints a
-diff (secrets redacted) and changes nothing. A second run changes nothing.
---undo puts back every file as it was before the first setup.
+there). A file that does not parse is refused and left untouched. --dry-run
+prints a diff (secrets redacted) and changes nothing. A second run changes
+nothing.
+
+--undo takes regkey out again. A file nobody changed since setup gets its
+bytes back as they were before the first setup. A file changed since (any
+docker login rewrites config.json) loses exactly what setup added: the
+credsStore and credHelpers entries naming regkey (an entry --take-over
+replaced gets its old helper back), regkey's drop-in, and the empty
+placeholders docker wrote for logins that live only in regkey's keystore;
+the plaintext logins setup moved out come back, as the keystore holds them
+now (one logged out of since stays out), and every other change made since
+is kept. --force restores such a file from its backup instead, losing those
+changes.
+
+Logins made since setup live only in the keystore, where docker and podman no
+longer look after undo: undo names each one. --restore-logins writes them
+into docker's config.json (podman reads it too, unless REGISTRY_AUTH_FILE is
+set), or podman's auth file if setup wired only podman, in plaintext; run
+--undo --dry-run first to see the list. Logins stay in the keystore either
+way.
 
 By default setup wires what is installed or configured; --docker and
 --podman limit it.`,
 		Example: `  regkey setup
   regkey setup --dry-run
-  regkey setup --podman --registries-conf
+  regkey setup --podman --no-registries-conf
   regkey setup --take-over
-  regkey setup --undo`,
+  regkey setup --undo --dry-run
+  regkey setup --undo --restore-logins`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Undo && (opts.TakeOver || opts.RegistriesConf || opts.Docker || opts.Podman) {
-				return usageErrorf("--undo takes no other flag than --dry-run and --force")
+			if opts.Undo && (opts.TakeOver || opts.RegistriesConf || opts.NoRegistriesConf || opts.Docker || opts.Podman) {
+				return usageErrorf("--undo takes no other flag than --dry-run, --force and --restore-logins")
+			}
+			if opts.RestoreLogins && !opts.Undo {
+				return usageErrorf("--restore-logins goes with --undo")
+			}
+			if opts.RegistriesConf && opts.NoRegistriesConf {
+				return usageErrorf("--registries-conf and --no-registries-conf contradict each other")
 			}
 
 			if runF != nil {
@@ -125,9 +171,11 @@ By default setup wires what is installed or configured; --docker and
 	fl.BoolVar(&opts.TakeOver, "take-over", false, "replace credsStore and credHelpers entries that name other helpers")
 	fl.BoolVar(&opts.Docker, "docker", false, "wire docker (by default: whatever is installed or configured)")
 	fl.BoolVar(&opts.Podman, "podman", false, "wire podman, skopeo and buildah (by default: whatever is installed or configured)")
-	fl.BoolVar(&opts.RegistriesConf, "registries-conf", false, "also put regkey first in podman's credential-helpers, for every registry")
-	fl.BoolVar(&opts.Undo, "undo", false, "restore every file setup changed as it was before the first setup")
-	fl.BoolVar(&opts.Force, "force", false, "wire even when PATH does not find docker-credential-regkey; with --undo: restore files changed since setup too")
+	fl.BoolVar(&opts.RegistriesConf, "registries-conf", false, "put regkey first in podman's credential-helpers, for every registry (the default when podman is wired; undoes an earlier --no-registries-conf)")
+	fl.BoolVar(&opts.NoRegistriesConf, "no-registries-conf", false, "leave podman's credential-helpers alone: podman then asks regkey only for the registries known at setup")
+	fl.BoolVar(&opts.Undo, "undo", false, "take regkey out of every file setup changed, putting back the plaintext logins it moved")
+	fl.BoolVar(&opts.Force, "force", false, "wire even when PATH does not find docker-credential-regkey; with --undo: restore files changed since setup from their backups, losing the later changes")
+	fl.BoolVar(&opts.RestoreLogins, "restore-logins", false, "with --undo: also write the logins that would live only in regkey's keystore into docker's (or podman's) file, in plaintext")
 	return cmd
 }
 
@@ -169,7 +217,11 @@ func setupRun(ctx context.Context, opts *SetupOptions) error {
 		}
 		defer unlock()
 	}
-	p, err := planSetup(ctx, opts, sel)
+	j, err := config.LoadJournal(journalPath(opts.Paths))
+	if err != nil {
+		return err
+	}
+	p, err := planSetup(ctx, opts, sel, j)
 	if err != nil {
 		return err
 	}

@@ -80,10 +80,7 @@ func (p *setupPlan) apply(opts *SetupOptions) error {
 			fmt.Fprintf(out, "Moved the login for %s from %s into the %s keystore.\n", m.key, m.from, p.info.Backend)
 		}
 	}
-	j, err := config.LoadJournal(journalPath(opts.Paths))
-	if err != nil {
-		return err
-	}
+	j := p.journal
 	moved := map[string]auth.Credential{}
 	for _, m := range p.migrations {
 		moved[m.key] = m.cred
@@ -98,6 +95,20 @@ func (p *setupPlan) apply(opts *SetupOptions) error {
 		kind := config.KindAuthFile
 		if e.file == nil {
 			kind = config.KindRegistriesConf
+		}
+		if e.next == nil {
+			// Only regkey's drop-in is ever removed: put it back as it was
+			// before setup wrote it.
+			if _, err := j.Revert(e.path); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			changed++
+			fmt.Fprintf(out, "%s: %s\n", e.client, e.path)
+			for _, c := range e.result.Changes {
+				fmt.Fprintf(out, "  %s\n", c)
+			}
+			continue
 		}
 		if err := j.Write(e.path, kind, e.old, e.existed, e.mode, e.next); err != nil {
 			if errors.Is(err, config.ErrFileChanged) {
@@ -118,6 +129,11 @@ func (p *setupPlan) apply(opts *SetupOptions) error {
 		if je := j.Find(mustResolve(e.path)); je != nil && je.Backup != "" {
 			fmt.Fprintf(out, "  backup of the original: %s\n", je.Backup)
 			p.warnPlainBackup(je.Backup)
+		}
+	}
+	if opts.RegistriesConf || opts.NoRegistriesConf {
+		if err := j.SetNoRegistriesConf(opts.NoRegistriesConf); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	p.printKept(out)

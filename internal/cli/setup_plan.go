@@ -38,6 +38,7 @@ type migration struct {
 
 // setupPlan is everything setup will do, computed before anything changes.
 type setupPlan struct {
+	journal    *config.Journal
 	store      keystore.Store
 	info       keystore.Info
 	migrations []migration
@@ -51,9 +52,9 @@ func (p *setupPlan) warnf(format string, a ...any) {
 }
 
 // planSetup reads every file, decides what moves and what is wired, and
-// checks the keystore, without changing anything.
-func planSetup(ctx context.Context, opts *SetupOptions, sel clientSel) (*setupPlan, error) {
-	p := &setupPlan{}
+// checks the keystore, without changing anything. j is setup's journal.
+func planSetup(ctx context.Context, opts *SetupOptions, sel clientSel, j *config.Journal) (*setupPlan, error) {
+	p := &setupPlan{journal: j}
 	var docker *config.AuthFile
 	var podFiles []*config.AuthFile
 	pod := config.PodmanAuthFor(opts.Env, opts.GOOS, opts.UID)

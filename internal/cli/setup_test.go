@@ -86,6 +86,11 @@ func TestNewCmdSetupFlags(t *testing.T) {
 		{args: nil},
 		{args: []string{"--dry-run", "--take-over"}, want: SetupOptions{DryRun: true, TakeOver: true}},
 		{args: []string{"--podman", "--registries-conf"}, want: SetupOptions{Podman: true, RegistriesConf: true}},
+		{args: []string{"--no-registries-conf"}, want: SetupOptions{NoRegistriesConf: true}},
+		{args: []string{"--registries-conf", "--no-registries-conf"}, wantErr: "contradict each other"},
+		{args: []string{"--undo", "--no-registries-conf"}, wantErr: "--undo takes no other flag"},
+		{args: []string{"--undo", "--restore-logins"}, want: SetupOptions{Undo: true, RestoreLogins: true}},
+		{args: []string{"--restore-logins"}, wantErr: "--restore-logins goes with --undo"},
 		{args: []string{"--undo", "--force"}, want: SetupOptions{Undo: true, Force: true}},
 		{args: []string{"--undo", "--docker"}, wantErr: "--undo takes no other flag"},
 		{args: []string{"extra"}, wantErr: `setup takes no arguments; "extra" is one too many`},
@@ -109,7 +114,7 @@ func TestNewCmdSetupFlags(t *testing.T) {
 				t.Fatal(err)
 			}
 			flags := SetupOptions{DryRun: got.DryRun, TakeOver: got.TakeOver, Undo: got.Undo, Force: got.Force,
-				Docker: got.Docker, Podman: got.Podman, RegistriesConf: got.RegistriesConf}
+				Docker: got.Docker, Podman: got.Podman, RegistriesConf: got.RegistriesConf, NoRegistriesConf: got.NoRegistriesConf, RestoreLogins: got.RestoreLogins}
 			if diff := cmp.Diff(tc.want, flags, cmp.AllowUnexported(SetupOptions{}), cmpIgnoreFuncs); diff != "" {
 				t.Errorf("options (-want +got):\n%s", diff)
 			}
@@ -396,6 +401,70 @@ func TestSetupPodmanFiles(t *testing.T) {
 	}
 }
 
+// TestSetupRegistriesConfByDefault: wiring podman writes regkey's
+// registries.conf drop-in unless told --no-registries-conf, which removes
+// the drop-in and is remembered until --registries-conf or undo.
+func TestSetupRegistriesConfByDefault(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "skopeo")
+	conf := filepath.Join(s.home, "registries.conf")
+	s.opts.Env["CONTAINERS_REGISTRIES_CONF"] = conf
+	s.write(t, conf, `credential-helpers = ["ecr-login", "containers-auth.json"]`+"\n")
+	dropIn := filepath.Join(s.home, ".config", "containers", "registries.conf.d", "zz-regkey.conf")
+	run := func(no, yes bool) string {
+		t.Helper()
+		s.out.Reset()
+		s.opts.NoRegistriesConf, s.opts.RegistriesConf = no, yes
+		if err := setupRun(context.Background(), s.opts); err != nil {
+			t.Fatalf("%v\n%s", err, s.errOut)
+		}
+		return s.out.String()
+	}
+	hasDropIn := func() bool { _, err := os.Stat(dropIn); return err == nil }
+
+	out := run(false, false)
+	if !strings.Contains(s.read(t, dropIn), `credential-helpers = ["regkey", "ecr-login", "containers-auth.json"]`) {
+		t.Errorf("drop-in:\n%s", s.read(t, dropIn))
+	}
+	if !strings.Contains(out, "podman (registries.conf): "+dropIn+" (created)") {
+		t.Errorf("setup did not say it wrote the drop-in:\n%s", out)
+	}
+	if out := run(false, false); !strings.Contains(out, "nothing to change") {
+		t.Errorf("second setup:\n%s", out)
+	}
+
+	out = run(true, false)
+	if hasDropIn() {
+		t.Errorf("--no-registries-conf left the drop-in")
+	}
+	for _, want := range []string{"removed regkey's drop-in (--no-registries-conf)", "ask regkey only for the registries in credHelpers",
+		"`podman login` to a new registry stores its secret in plaintext in auth.json"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("setup --no-registries-conf does not say %q:\n%s", want, out)
+		}
+	}
+	if run(false, false); hasDropIn() {
+		t.Errorf("a later plain setup forgot --no-registries-conf")
+	}
+	if run(false, true); !hasDropIn() {
+		t.Errorf("--registries-conf did not write the drop-in")
+	}
+	if run(false, false); !hasDropIn() {
+		t.Errorf("a later plain setup removed the drop-in")
+	}
+
+	run(true, false)
+	if err := setupUndo(context.Background(), s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(journalPath(s.opts.Paths)); !os.IsNotExist(err) {
+		t.Errorf("undo kept the journal (and --no-registries-conf): %v", err)
+	}
+	if run(false, false); !hasDropIn() {
+		t.Errorf("after undo, setup still remembers --no-registries-conf")
+	}
+}
+
 func TestSetupDockerFlagLeavesPodmanAlone(t *testing.T) {
 	t.Parallel()
 	s := newSetupEnv(t, "docker", "podman")
@@ -507,6 +576,12 @@ func TestSetupBackupSecrets(t *testing.T) {
 	}
 }
 
+// hasHint reports whether err carries a hint containing want.
+func hasHint(err error, want string) bool {
+	var h *hinted
+	return errors.As(err, &h) && strings.Contains(h.hint, want)
+}
+
 // lockedStore is a keystore whose reads fail, as a locked keyring's do.
 type lockedStore struct{ keystore.Store }
 
@@ -532,7 +607,8 @@ func TestSetupUndoWithLockedKeystore(t *testing.T) {
 		return lockedStore{st}, info, err
 	}
 	err := setupUndo(context.Background(), s.opts)
-	if err == nil || !strings.Contains(err.Error(), "keystore holding the secrets setup moved cannot be read: the keyring is locked") {
+	if err == nil || !strings.Contains(err.Error(), `reading the login for "t.example" from the keystore: the keyring is locked`) ||
+		!hasHint(err, "fix the keystore") {
 		t.Fatalf("undo with a locked keystore: %v", err)
 	}
 	if got := s.read(t, s.docker()); got != wired {
@@ -667,5 +743,75 @@ func TestSetupUndoDryRunRedactsByKind(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Errorf("undo --dry-run printed a secret (%s):\n%s", secret, out)
 		}
+	}
+}
+
+// TestSetupUndoAfterLogins: after setup, one moved login was logged out of
+// and a new one made; undo says the first is not put back, names the new
+// one as living only in the keystore, and --restore-logins writes it into
+// podman's auth file when setup wired only podman.
+func TestSetupUndoAfterLogins(t *testing.T) {
+	t.Parallel()
+	s := newSetupEnv(t, "skopeo")
+	s.opts.NoRegistriesConf = true
+	authFile := filepath.Join(s.home, "auth.json")
+	s.opts.Env["REGISTRY_AUTH_FILE"] = authFile
+	s.write(t, authFile, `{"auths":{"gone.example":{"auth":"Ym9iOnB3"},"kept.example":{"auth":"YWxpY2U6czNjcmV0"}}}`)
+	if err := setupRun(context.Background(), s.opts); err != nil {
+		t.Fatalf("%v\n%s", err, s.errOut)
+	}
+	ctx := context.Background()
+	if err := s.store.Delete(ctx, "gone.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.Set(ctx, "new.example", auth.Credential{Username: "nina", Secret: "n3w"}); err != nil {
+		t.Fatal(err)
+	}
+	s.opts.NoRegistriesConf, s.opts.Undo = false, true
+
+	s.out.Reset()
+	s.opts.DryRun = true
+	if err := setupUndo(ctx, s.opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"would not put back the login for gone.example in " + authFile + ": the keystore no longer holds it (logged out since setup).",
+		"After undo, docker and podman would no longer see these logins, which live only in regkey's keystore:\n  new.example (nina)\n",
+	} {
+		if !strings.Contains(s.out.String(), want) {
+			t.Errorf("undo --dry-run does not say %q:\n%s", want, s.out)
+		}
+	}
+
+	s.out.Reset()
+	s.opts.RestoreLogins = true
+	if err := setupUndo(ctx, s.opts); err != nil {
+		t.Fatal(err)
+	}
+	if want := "would write the login for new.example (nina) into " + authFile + ", in plaintext\n"; !strings.Contains(s.out.String(), want) ||
+		strings.Contains(s.out.String(), "bmluYTpuM3c=") || strings.Contains(s.out.String(), "no longer see") {
+		t.Errorf("undo --dry-run --restore-logins does not say %q, or shows the secret:\n%s", want, s.out)
+	}
+
+	s.out.Reset()
+	s.opts.DryRun = false
+	if err := setupUndo(ctx, s.opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Took regkey out of " + authFile,
+		"Did not put back the login for gone.example in " + authFile + ": the keystore no longer holds it (logged out since setup).",
+		"Wrote the login for new.example (nina) into " + authFile + ", in plaintext.",
+	} {
+		if !strings.Contains(s.out.String(), want) {
+			t.Errorf("undo --restore-logins does not say %q:\n%s", want, s.out)
+		}
+	}
+	if strings.Contains(s.out.String(), "no longer see") || !strings.Contains(s.errOut.String(), "WARNING: 1 login(s) are now in plaintext") {
+		t.Errorf("undo --restore-logins:\n%s%s", s.out, s.errOut)
+	}
+	want := `{"auths":{"kept.example":{"auth":"YWxpY2U6czNjcmV0"},"new.example":{"auth":"bmluYTpuM3c="}}}`
+	if got := s.read(t, authFile); got != want {
+		t.Errorf("auth file after undo:\n%s\nwant\n%s", got, want)
 	}
 }

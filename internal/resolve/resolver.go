@@ -6,11 +6,11 @@
 // provider router, when one is configured) and then the static keystore:
 // the exact key, then the same registry under another spelling.
 //
-// Stores and erases use the exact key the client sent, so `list` shows what
-// was stored and a client's erase removes what it stored. docker logout
-// erases HOST, http://HOST and https://HOST in turn; podman logout sends the
-// key it stored with. Exact erases therefore cover both, and an erase never
-// removes a credential another client stored under a different spelling.
+// Stores use the exact key the client sent, so that `list` shows what was
+// stored. An erase ends the login for what its key names, whoever stored it:
+// it removes every stored key a get of that key would answer from (see
+// ErasedBy), so that after docker logout the login podman stored as
+// "docker.io" no longer answers docker, and the other way round.
 package resolve
 
 import (
@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/regkey/regkey/auth"
@@ -83,21 +84,79 @@ func (r *Resolver) Store(ctx context.Context, serverURL string, c auth.Credentia
 	return nil
 }
 
-// Erase removes the credential stored under exactly serverURL (trimmed). A
-// key with nothing stored gives an error wrapping auth.ErrNotFound, which
-// the protocol answers as success.
+// Erase ends the login serverURL names: it removes the credential stored
+// under exactly serverURL (trimmed) and every other stored key a get of
+// serverURL would fall back to (ErasedBy), so that afterwards get finds
+// nothing for it in the keystore under any spelling. A login stored for a
+// repository path below serverURL's ("HOST/team-a" for "HOST") is another
+// login and stays; so do Docker Hub's opaque access-token and refresh-token
+// keys, which docker's logout erases by name.
+//
+// When nothing was stored under any of those keys the error wraps
+// auth.ErrNotFound, which the protocol answers as success. A keystore that
+// fails is an error naming the key, after every key that could be removed
+// was.
 func (r *Resolver) Erase(ctx context.Context, serverURL string) error {
 	key := strings.TrimSpace(serverURL)
-	err := r.store.Delete(ctx, key)
+	removed, err := r.erase(ctx, key)
 	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, keystore.ErrInvalidKey):
-		// Nothing can be stored under a key the keystore refuses.
-		return fmt.Errorf("erasing credentials for %q: %w", key, auth.ErrNotFound)
-	default:
+	case err != nil:
 		return fmt.Errorf("erasing credentials for %s: %w", key, err)
+	case removed == 0:
+		return fmt.Errorf("erasing credentials for %q: %w", key, auth.ErrNotFound)
 	}
+	return nil
+}
+
+// erase removes key and, when it names a registry, the stored keys that
+// would answer it; it returns how many it removed.
+func (r *Resolver) erase(ctx context.Context, key string) (int, error) {
+	removed := 0
+	switch err := r.store.Delete(ctx, key); {
+	case err == nil:
+		removed++
+	case errors.Is(err, auth.ErrNotFound), errors.Is(err, keystore.ErrInvalidKey):
+		// Nothing can be stored under a key the keystore refuses.
+	default:
+		return 0, err
+	}
+	k, err := auth.ParseKey(key)
+	if err != nil || k.Opaque {
+		return removed, nil // it names no registry: nothing else answers it
+	}
+	stored, err := r.store.List(ctx)
+	if err != nil {
+		return removed, fmt.Errorf("listing the other spellings: %w", err)
+	}
+	var errs []error
+	for _, other := range candidates(k, stored) {
+		switch err := r.store.Delete(ctx, other); {
+		case err == nil:
+			removed++
+		case errors.Is(err, auth.ErrNotFound):
+			// Erased by someone else since List: the outcome is the same.
+		default:
+			errs = append(errs, fmt.Errorf("%s: %w", other, err))
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+// ErasedBy returns, sorted, the keys of stored that an erase of k removes:
+// k's own key and every other key a get of k falls back to (the same
+// registry under another spelling, with a repository path that is k's or a
+// parent of it). It is the one rule erase and `regkey logout` share: after
+// those keys are gone, get finds nothing in the keystore for k.
+func ErasedBy(k auth.Key, stored map[string]string) []string {
+	var out []string
+	if _, ok := stored[k.Raw]; ok {
+		out = append(out, k.Raw)
+	}
+	if !k.Opaque {
+		out = append(out, candidates(k, stored)...)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // List returns every key in the keystore with its username, exactly as

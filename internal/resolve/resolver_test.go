@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,29 +73,65 @@ func TestStore(t *testing.T) {
 
 func TestErase(t *testing.T) {
 	t.Parallel()
+	// Logins as docker, podman, crane and regkey login store them.
+	all := []string{
+		"https://index.docker.io/v1/", "docker.io", "index.docker.io",
+		"https://index.docker.io/v1/access-token", "https://index.docker.io/v1/refresh-token",
+		"ghcr.io", "https://GHCR.io", "ghcr.io:443", "ghcr.io/owner", "ghcr.io/owner/img", "ghcr.io/ownerx",
+		"quay.io:8443", "localhost:5000", "LOCALHOST:5000", "localhost:5001",
+	}
+	without := func(gone ...string) []string {
+		var out []string
+		for _, k := range all {
+			if !slices.Contains(gone, k) {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
 	tests := []struct {
 		name     string
 		key      string
+		listErr  error
 		delErr   error
 		notFound bool
 		wantErr  string
 		left     []string
 	}{
-		{name: "exact", key: "ghcr.io", left: []string{"https://index.docker.io/v1/", "docker.io"}},
-		{name: "trimmed", key: "ghcr.io\n", left: []string{"https://index.docker.io/v1/", "docker.io"}},
-		{name: "other spellings are left alone", key: "https://ghcr.io", notFound: true,
-			left: []string{"https://index.docker.io/v1/", "docker.io", "ghcr.io"}},
-		{name: "hub: only the spelling erased", key: "https://index.docker.io/v1/", left: []string{"docker.io", "ghcr.io"}},
-		{name: "invalid utf-8", key: "\xff", notFound: true, left: []string{"https://index.docker.io/v1/", "docker.io", "ghcr.io"}},
+		{name: "every spelling of the host, not the paths below it", key: "ghcr.io",
+			left: without("ghcr.io", "https://GHCR.io", "ghcr.io:443")},
+		{name: "docker logout's https:// form", key: "https://ghcr.io",
+			left: without("ghcr.io", "https://GHCR.io", "ghcr.io:443")},
+		{name: "trimmed", key: " ghcr.io:443\n", left: without("ghcr.io", "https://GHCR.io", "ghcr.io:443")},
+		{name: "case: podman's and docker's spellings", key: "LOCALHOST:5000", left: without("localhost:5000", "LOCALHOST:5000")},
+		{name: "a repository path and the logins that answer for it", key: "ghcr.io/owner/img",
+			left: without("ghcr.io", "https://GHCR.io", "ghcr.io:443", "ghcr.io/owner", "ghcr.io/owner/img")},
+		{name: "a repository path: siblings stay", key: "ghcr.io/owner",
+			left: without("ghcr.io", "https://GHCR.io", "ghcr.io:443", "ghcr.io/owner")},
+		{name: "docker hub: every alias, not the token keys", key: "https://index.docker.io/v1/",
+			left: without("https://index.docker.io/v1/", "docker.io", "index.docker.io")},
+		{name: "docker hub from podman", key: "docker.io",
+			left: without("https://index.docker.io/v1/", "docker.io", "index.docker.io")},
+		{name: "docker hub token key: itself only", key: "https://index.docker.io/v1/refresh-token",
+			left: without("https://index.docker.io/v1/refresh-token")},
+		{name: "another port is another registry", key: "quay.io", notFound: true, left: all},
+		{name: "nothing for the host", key: "127.0.0.1:5000", notFound: true, left: all},
+		{name: "invalid utf-8", key: "\xff", notFound: true, left: all},
 		{name: "keystore failure", key: "ghcr.io", delErr: errors.New("pass: gpg: decryption failed"),
-			wantErr: "erasing credentials for ghcr.io: pass: gpg: decryption failed",
-			left:    []string{"https://index.docker.io/v1/", "docker.io", "ghcr.io"}},
+			wantErr: "erasing credentials for ghcr.io: pass: gpg: decryption failed", left: all},
+		{name: "cannot list the other spellings", key: "ghcr.io", listErr: errors.New("index damaged"),
+			wantErr: "erasing credentials for ghcr.io: listing the other spellings: index damaged", left: without("ghcr.io")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m := memoryWith("https://index.docker.io/v1/", "u", "a", "docker.io", "u", "b", "ghcr.io", "u", "c")
-			r := New(&countingStore{Store: m, delErr: tt.delErr}, Options{})
+			m := keystore.NewMemory()
+			for _, k := range all {
+				if err := m.Set(context.Background(), k, auth.Credential{Username: "u", Secret: k}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := New(&countingStore{Store: m, delErr: tt.delErr, listErr: tt.listErr}, Options{})
 			err := r.Erase(context.Background(), tt.key)
 			switch {
 			case tt.notFound:
@@ -114,6 +151,48 @@ func TestErase(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.left, left, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 				t.Errorf("left (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestEraseThenGetFindsNothing checks erase's rule against get itself: for
+// every key a client sends, after erase succeeds, get of that key finds
+// nothing in the keystore, and every login that get did not fall back to is
+// still there.
+func TestEraseThenGetFindsNothing(t *testing.T) {
+	t.Parallel()
+	keys := []string{
+		"https://index.docker.io/v1/", "docker.io", "index.docker.io", "registry-1.docker.io",
+		"index.docker.io/library/alpine", "https://index.docker.io/v1/access-token",
+		"ghcr.io", "https://ghcr.io", "http://ghcr.io/", "GHCR.IO:443", "ghcr.io/owner", "ghcr.io/owner/img",
+		"ghcr.io/owner/img/sub", "ghcr.io/ownerx/img", "quay.io", "quay.io:8443", "https://quay.io:443",
+		"127.0.0.1:5000", "http://127.0.0.1:5000", "[::1]:5000", "registry.example.com/team/app",
+		"registry.example.com", "LOCALHOST:5055",
+	}
+	for _, key := range keys {
+		t.Run(key, func(t *testing.T) {
+			t.Parallel()
+			m := memoryWith(append(slices.Clone(stored), "localhost:5055", "u", "pw")...)
+			r := New(m, Options{})
+			before := m.Snapshot()
+			if err := r.Erase(context.Background(), key); err != nil && !errors.Is(err, auth.ErrNotFound) {
+				t.Fatalf("Erase(%q): %v", key, err)
+			}
+			if c, err := r.Get(context.Background(), key); !errors.Is(err, auth.ErrNotFound) {
+				t.Errorf("after Erase(%q), Get = %q, %v; want not found", key, c.Secret, err)
+			}
+			// Nothing else went: each key removed answers a get of the key
+			// when it is the only one stored.
+			after := m.Snapshot()
+			for k, c := range before {
+				if _, ok := after[k]; ok {
+					continue
+				}
+				alone := New(memoryWith(k, c.Username, c.Secret), Options{})
+				if _, err := alone.Get(context.Background(), key); err != nil {
+					t.Errorf("Erase(%q) removed %s, which get of the key does not use: %v", key, k, err)
+				}
 			}
 		})
 	}
@@ -174,6 +253,24 @@ func TestProtocolSessions(t *testing.T) {
 			{"get", "https://index.docker.io/v1/refresh-token", notFound, 1},
 			{"erase", "https://index.docker.io/v1/", "", 0},
 			{"get", "docker.io", notFound, 1},
+		}},
+		{"podman's hub login ends with docker logout", []step{
+			{"store", `{"ServerURL":"docker.io","Username":"bob","Secret":"podman-pat"}` + "\n", "", 0},
+			{"store", `{"ServerURL":"https://index.docker.io/v1/","Username":"bob","Secret":"docker-pat"}` + "\n", "", 0},
+			{"store", `{"ServerURL":"https://index.docker.io/v1/refresh-token","Username":"bob","Secret":"rt..cid"}` + "\n", "", 0},
+			{"get", "https://index.docker.io/v1/refresh-token", `{"ServerURL":"https://index.docker.io/v1/refresh-token","Username":"bob","Secret":"rt..cid"}` + "\n", 0},
+			{"erase", "https://index.docker.io/v1/", "", 0},
+			{"get", "https://index.docker.io/v1/", notFound, 1},
+			{"get", "docker.io", notFound, 1},
+			{"list", "unused", `{"https://index.docker.io/v1/refresh-token":"bob"}` + "\n", 0},
+		}},
+		{"docker's login ends with podman logout", []step{
+			{"store", `{"ServerURL":"LOCALHOST:5101","Username":"testuser","Secret":"testpass"}` + "\n", "", 0},
+			{"get", "localhost:5101", `{"ServerURL":"localhost:5101","Username":"testuser","Secret":"testpass"}` + "\n", 0},
+			{"erase", "localhost:5101", "", 0},
+			{"get", "LOCALHOST:5101", notFound, 1},
+			{"get", "localhost:5101", notFound, 1},
+			{"erase", "localhost:5101", "", 0},
 		}},
 		{"podman namespaced login is refused by podman itself; bad keys", []step{
 			{"store", `{"ServerURL":"bad key","Username":"u","Secret":"s"}`,

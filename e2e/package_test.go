@@ -130,8 +130,64 @@ func TestPackage(t *testing.T) {
 		t.Run("protocol", func(t *testing.T) { packagedProtocol(t, debRoot) })
 		t.Run("docs", func(t *testing.T) { packagedDocs(t, debRoot) })
 		t.Run("systemd", func(t *testing.T) { packagedUnits(t, debRoot) })
+		t.Run("remove", func(t *testing.T) { packagedRemoval(t, debRoot) })
 	})
-	t.Run("rpm", func(t *testing.T) { packagedProtocol(t, rpmRoot) })
+	t.Run("rpm", func(t *testing.T) {
+		packagedProtocol(t, rpmRoot)
+		// rpm runs the same removal script as its %preun.
+		script := pkgRun(t, "rpm", rpmDB, "-qp", "--queryformat", "%{PREUN}", rpm)
+		if want := readFile(t, filepath.Join(root, "packaging/scripts/preremove.sh")); strings.TrimSpace(script) != strings.TrimSpace(want) {
+			t.Errorf("the rpm's %%preun is not packaging/scripts/preremove.sh:\n%s", script)
+		}
+	})
+}
+
+// packagedRemoval removes the .deb with dpkg (its prerm running against the
+// private root, as dpkg does for --root with chrootless scripts): the prerm
+// names the user whose docker and podman files still name regkey, and what
+// to do, and leaves every file as it was; the other users are not named.
+func packagedRemoval(t *testing.T, inst string) {
+	write := func(rel, content string) {
+		t.Helper()
+		p := filepath.Join(inst, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\nbob:x:1001:1001::/home/bob:/bin/sh\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n")
+	alice := `{"auths":{"registry.example":{}},"credsStore":"regkey"}`
+	write("home/alice/.docker/config.json", alice)
+	write("home/alice/.config/containers/registries.conf.d/zz-regkey.conf", "[aliases]\ncredential-helpers = [\"regkey\", \"containers-auth.json\"]\n")
+	write("home/bob/.docker/config.json", `{"credsStore":"desktop"}`)
+	write("root/.config/containers/auth.json", `{"credHelpers":{"quay.io":"regkey"}}`)
+
+	cmd := exec.CommandContext(testenv.Context(t), "dpkg", "--root="+inst, "--force-not-root", "--force-script-chrootless", "--log=/dev/null", "-r", "regkey")
+	cmd.Env = append(os.Environ(), "PATH="+testenv.SystemPath())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("dpkg -r regkey: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"\n  alice: /home/alice/.docker/config.json /home/alice/.config/containers/registries.conf.d/zz-regkey.conf\n",
+		"\n  root: /root/.config/containers/auth.json\n",
+		"run `regkey setup --undo` as each of them",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("dpkg -r output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "bob") {
+		t.Errorf("bob's docker does not use regkey, but the prerm names him:\n%s", out)
+	}
+	if got := readFile(t, filepath.Join(inst, "home/alice/.docker/config.json")); got != alice {
+		t.Errorf("the prerm changed alice's config.json: %s", got)
+	}
+	if pkgFileExists(filepath.Join(inst, "usr/bin/regkey")) {
+		t.Error("dpkg -r left /usr/bin/regkey")
+	}
 }
 
 // packagedProtocol runs the unpacked binary under both names.
@@ -268,6 +324,7 @@ func TestReleaseConfigs(t *testing.T) {
 		Nfpms []struct {
 			Formats  []string
 			Contents []content
+			Scripts  map[string]string
 		}
 	}
 	if err := yaml3.Unmarshal(read("packaging/goreleaser.yaml"), &gr); err != nil {
@@ -302,7 +359,10 @@ func TestReleaseConfigs(t *testing.T) {
 		t.Errorf("goreleaser config: version %d, checksum %+v, %d archives, %d nfpms", gr.Version, gr.Checksum, len(gr.Archives), len(gr.Nfpms))
 	}
 
-	var nf struct{ Contents []content }
+	var nf struct {
+		Contents []content
+		Scripts  map[string]string
+	}
 	if err := yaml3.Unmarshal(read("packaging/nfpm.yaml"), &nf); err != nil {
 		t.Fatalf("nfpm.yaml: %v", err)
 	}
@@ -319,6 +379,14 @@ func TestReleaseConfigs(t *testing.T) {
 	}
 	if diff := cmp.Diff(dsts(nf.Contents), dsts(gr.Nfpms[0].Contents)); diff != "" {
 		t.Errorf("goreleaser's nfpms contents differ from nfpm.yaml's (-nfpm.yaml +goreleaser):\n%s", diff)
+	}
+	if diff := cmp.Diff(nf.Scripts, gr.Nfpms[0].Scripts); diff != "" || nf.Scripts["preremove"] == "" {
+		t.Errorf("package scripts: nfpm.yaml %v, goreleaser %v", nf.Scripts, gr.Nfpms[0].Scripts)
+	}
+	for _, script := range nf.Scripts {
+		if _, err := os.Stat(filepath.Join(root, script)); err != nil {
+			t.Errorf("packaging runs %s: %v", script, err)
+		}
 	}
 	shipped := append([]content(nil), nf.Contents...)
 	shipped = append(shipped, gr.Nfpms[0].Contents...)
@@ -363,16 +431,15 @@ func TestReleaseConfigs(t *testing.T) {
 	}
 }
 
-// documentedCommand finds `regkey refresh|export|kubelet-provider ...` in
-// documentation and CI files, up to a pipe, comment, backquote or closing
+// documentedCommand finds `regkey COMMAND ...` in documentation and CI
+// files, for every command, up to a pipe, comment, backquote or closing
 // parenthesis or redirection.
-var documentedCommand = regexp.MustCompile("(?:^|[\\s\"'`(/])regkey ((?:refresh|export|kubelet-provider)\\b[^|#`)<>\\n]*)")
+var documentedCommand = regexp.MustCompile("(?:^|[\\s\"'`(/])regkey ((?:setup|login|logout|list|status|doctor|refresh|export|kubelet-provider|api|completion|version)\\b[^|#`)<>\\n]*)")
 
-// TestDocumentedCommands runs every refresh, export and kubelet-provider
-// command line that the READMEs, the CI snippets and the systemd unit show
-// through the built regkey's flag parser (with --help, so nothing runs):
-// a flag the docs name but regkey lacks, or a value of the wrong type,
-// fails here.
+// TestDocumentedCommands runs every regkey command line that the READMEs,
+// the CI snippets and the systemd unit show through the built regkey's
+// flag parser (with --help, so nothing runs): a command or flag the docs
+// name but regkey lacks, or a value of the wrong type, fails here.
 func TestDocumentedCommands(t *testing.T) {
 	t.Parallel()
 	root, err := testenv.ModuleRoot()

@@ -45,7 +45,7 @@ func openAuto(ctx context.Context, o Options) (Store, Info, error) {
 	if ctx.Err() != nil {
 		return nil, Info{}, fmt.Errorf("opening the keystore (auto): %w", ctx.Err())
 	}
-	reason := "auto: OS keyring unavailable (" + err.Error() + ")"
+	reason := "auto: the OS keyring is unavailable: " + err.Error()
 	if indexErr == nil && len(indexed) > 0 {
 		reason += fmt.Sprintf("; the %d credentials regkey stored in the OS keyring are out of reach until it is back", len(indexed))
 	}

@@ -52,12 +52,13 @@ type keySource struct {
 	keyFile string
 }
 
-// describe names where the key comes from, for Info and messages.
+// describe names where the key comes from, for Info and messages:
+// "$REGKEY_FILE_KEY" or the key file's path.
 func (ks keySource) describe() string {
 	if ks.env != "" {
 		return "$" + FileKeyEnv
 	}
-	return "key file " + ks.keyFile
+	return ks.keyFile
 }
 
 // load returns the key. When it comes from the key file and that file is

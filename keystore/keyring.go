@@ -55,7 +55,7 @@ func openKeyring(o Options, reason string) (Store, Info, error) {
 	s := newKeyringStore(o, keyringService)
 	return s, Info{
 		Backend:  BackendOS,
-		Location: fmt.Sprintf("%s, service %q (index %s)", keyringName(o.Env), s.service, s.index.path),
+		Location: fmt.Sprintf("%s, service %q, index %s", keyringName(o.Env), s.service, s.index.path),
 		Reason:   reason,
 	}, nil
 }

@@ -7,7 +7,7 @@ const (
 	keyringHungHint = "the OS keyring is not responding; use another keystore (REGKEY_KEYSTORE=file)"
 )
 
-func keyringName(map[string]string) string { return "OS keyring (go-keyring)" }
+func keyringName(map[string]string) string { return "the OS keyring, through go-keyring" }
 
 // prepareKeyring has nothing cheap to check on this platform.
 func prepareKeyring(map[string]string) error { return nil }

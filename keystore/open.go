@@ -139,7 +139,7 @@ func openFile(o Options, reason string) (Store, Info, error) {
 	s := newFileStore(o.DataDir, keys)
 	return s, Info{
 		Backend:  BackendFile,
-		Location: s.path + " (key: " + keys.describe() + ")",
+		Location: s.path + ", key from " + keys.describe(),
 		Reason:   reason,
 	}, nil
 }

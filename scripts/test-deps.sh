@@ -24,6 +24,7 @@ packages=(
   skopeo podman                          # containers/image clients
   gh hyperfine                           # GHCR's gh source; benchmarks
   rpm systemd                            # TestPackage: rpm -qlp and rpm --root -i, systemd-analyze verify
+  bash-completion man-db                 # completions and man pages that make install puts under PREFIX
 )
 
 missing=()

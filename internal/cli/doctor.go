@@ -61,10 +61,13 @@ func NewCmdDoctor(f *Factory, runF func(context.Context, *DoctorOptions) error) 
 		Long: `doctor checks, and for each problem prints the fix:
 
   - the keystore can be opened and a credential read from it (not locked,
-    not unreachable, not hung);
+    not unreachable, not hung, not a file another user owns);
   - docker-credential-regkey is on PATH, under the name docker and podman run;
   - every credential helper named by credsStore, credHelpers or podman's
-    credential-helpers is on PATH (docker fails every login otherwise);
+    credential-helpers is on PATH, regkey included (docker fails every login
+    otherwise);
+  - docker's and podman's files parse (docker ignores a config.json it
+    cannot parse, podman refuses to run);
   - no plaintext secret is left in docker's or podman's files, in the
     backups setup kept of them, or in the legacy ~/.dockercfg;
   - docker and podman ask regkey for the registries it holds;
@@ -72,11 +75,12 @@ func NewCmdDoctor(f *Factory, runF func(context.Context, *DoctorOptions) error) 
   - no cached provider token is about to expire;
   - the clock agrees with each registry's (tokens fail on skewed clocks).
 
-The last three ask providers and registries over the network (each bounded);
---offline skips them. doctor exits 0 only when all is well, 1 otherwise.`,
+The provider and clock checks use the network (each bounded); --offline
+skips them. A check that cannot reach what it checks says so and does not
+pass. doctor exits 0 only when all is well, 1 otherwise.`,
 		Example: `  regkey doctor
   regkey doctor --offline --json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -150,6 +154,15 @@ func (d *doctor) add(check, status, fix, format string, a ...any) {
 // message itself carries the backend's own advice.
 const doctorKeystoreFix = "do what the message says (unlock the keyring, start its D-Bus session, restore the key), or choose another keystore with REGKEY_KEYSTORE=file|pass|os; `regkey status` lists what each client uses meanwhile"
 
+// keystoreFix is the fix for err, a keystore that cannot be used: a file
+// regkey may not read (its owner and mode) has a fix of its own.
+func keystoreFix(err error) string {
+	if fix := permissionFix(err); fix != "" {
+		return fix
+	}
+	return doctorKeystoreFix
+}
+
 // keystoreProbeKey is looked up when the keystore lists no credential: a
 // key no registry has, so the answer must be "not found".
 const keystoreProbeKey = "regkey-doctor-probe.invalid"
@@ -157,7 +170,7 @@ const keystoreProbeKey = "regkey-doctor-probe.invalid"
 func (d *doctor) keystore(ctx context.Context) {
 	inv := d.inv
 	if inv.storeErr != nil {
-		d.add("keystore", sevFail, doctorKeystoreFix, "the keystore cannot be used: %s", oneLineErr(inv.storeErr))
+		d.add("keystore", sevFail, keystoreFix(inv.storeErr), "the keystore cannot be used: %s", oneLineErr(inv.storeErr))
 		return
 	}
 	// Listing may read only an index (the OS keyring's, pass's directory):
@@ -168,7 +181,7 @@ func (d *doctor) keystore(ctx context.Context) {
 		if n := len(inv.stored); n > 0 {
 			what = "lists " + plural1(n, "credential") + " but cannot read them"
 		}
-		d.add("keystore", sevFail, doctorKeystoreFix, "the %s keystore%s %s: %s",
+		d.add("keystore", sevFail, keystoreFix(err), "the %s keystore%s %s: %s",
 			inv.storeInfo.Backend, location(inv.storeInfo), what, oneLineErr(err))
 		return
 	}
@@ -196,11 +209,16 @@ func probeKeystore(ctx context.Context, inv *inventory) error {
 
 func (d *doctor) helperOnPath() {
 	if _, err := d.opts.Deps.LookPath(HelperPrefix + HelperName); err != nil {
-		d.add("helper", sevFail, "`make install` links it into ~/.local/bin; or link the regkey binary as docker-credential-regkey in a directory on PATH",
+		d.add("helper", sevFail, d.helperFix(),
 			"docker-credential-regkey is not on PATH: docker and podman cannot run regkey")
 		return
 	}
 	d.add("helper", sevOK, "", "docker-credential-regkey is on PATH")
+}
+
+// helperFix says how to put docker-credential-regkey on PATH.
+func (d *doctor) helperFix() string {
+	return helperPathFix(d.opts.Deps.Env, d.opts.Deps.Self, d.opts.Deps.UID)
 }
 
 func (d *doctor) files() {

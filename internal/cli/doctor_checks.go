@@ -62,15 +62,20 @@ func (d *doctor) otherHelpers() {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if n == "" || n == HelperName {
-			continue // regkey itself is the helper check
+		if n == "" {
+			continue
 		}
 		if _, err := d.opts.Deps.LookPath(HelperPrefix + n); err == nil {
 			continue
 		}
+		fix := "install docker-credential-" + n + ", or remove the entry, or run `regkey setup --take-over` to let regkey serve it"
+		if n == HelperName {
+			// A wiring regkey made, left behind by a regkey that moved or
+			// was removed without `regkey setup --undo`.
+			fix = d.helperFix() + "; or, to stop using regkey, `regkey setup --undo` removes the wiring"
+		}
 		for _, u := range uses[n] {
-			d.add("helpers", sevFail, "install docker-credential-"+n+", or remove the entry, or run `regkey setup --take-over` to let regkey serve it",
-				"%s: %s names docker-credential-%s, which is not on PATH", u.where, u.what, n)
+			d.add("helpers", sevFail, fix, "%s: %s names docker-credential-%s, which is not on PATH", u.where, u.what, n)
 		}
 	}
 }
@@ -121,7 +126,11 @@ func (d *doctor) plaintext() {
 		d.add("plaintext", sevFail, "log in to each again with `regkey login HOST`, then delete "+d.inv.pod.LegacyDocker,
 			"%s (docker's legacy file, still read by podman, skopeo and buildah) holds plaintext secrets for %s", d.inv.pod.LegacyDocker, quoteAll(keys))
 	}
-	if !found {
+	switch {
+	case found:
+	case d.inv.dockerErr != nil || len(d.inv.podErrs) > 0:
+		d.add("plaintext", sevInfo, "", "no plaintext secret in the docker and podman files that parse; the others could not be looked into (see the files check)")
+	default:
 		d.add("plaintext", sevOK, "", "no plaintext secret in docker's or podman's files")
 	}
 }
@@ -156,7 +165,17 @@ func (d *doctor) installed(names []string) bool {
 	return false
 }
 
+// unreadableFix is the fix for a client file that does not parse: setup
+// refuses such a file too, so it is fixed by hand first.
+const unreadableFix = "fix the file by hand (the files check above says where it does not parse), then run `regkey setup`: setup refuses a file it cannot parse"
+
 func (d *doctor) dockerWiring() {
+	if err := d.inv.dockerErr; err != nil {
+		// docker warns and carries on without a config it cannot parse:
+		// no credsStore, no credHelpers, so it never asks regkey.
+		d.add("docker", sevFail, unreadableFix, "docker does not ask regkey for anything: it cannot parse %s either", d.opts.Deps.Paths.DockerConfig)
+		return
+	}
 	if !d.installed(dockerConfigReaders) && d.inv.docker == nil {
 		d.add("docker", sevInfo, "", "neither docker nor a tool that reads its config is installed")
 		return
@@ -178,7 +197,11 @@ func (d *doctor) dockerWiring() {
 			d.add("docker", sevFail, "run `regkey setup`", "docker does not ask regkey for %s: it uses %s", h, r)
 		}
 	}
-	if bad == 0 {
+	switch {
+	case bad > 0:
+	case d.inv.storeErr != nil:
+		d.add("docker", sevInfo, "", "whether docker asks regkey for the registries in the keystore is unknown: the keystore cannot be read (see above)")
+	default:
 		d.add("docker", sevOK, "", "docker asks regkey for the registries regkey serves")
 	}
 }
@@ -186,6 +209,12 @@ func (d *doctor) dockerWiring() {
 func (d *doctor) podmanWiring() {
 	if !d.installed(podmanPrograms) {
 		d.add("podman", sevInfo, "", "neither podman, skopeo nor buildah is installed")
+		return
+	}
+	// podman, skopeo and buildah refuse to work with an auth file or a
+	// registries.conf they cannot parse: nothing is wired until it is fixed.
+	if errs := append([]error{d.inv.rcErr}, d.inv.podErrs...); errors.Join(errs...) != nil {
+		d.add("podman", sevFail, unreadableFix, "podman, skopeo and buildah fail for every registry while a file they read does not parse (see the files check)")
 		return
 	}
 	bad := 0
@@ -199,7 +228,11 @@ func (d *doctor) podmanWiring() {
 			d.add("podman", sevFail, "run `regkey setup --podman`", "podman, skopeo and buildah do not ask regkey for %s: they use %s", h, r)
 		}
 	}
-	if bad == 0 {
+	switch {
+	case bad > 0:
+	case d.inv.storeErr != nil:
+		d.add("podman", sevInfo, "", "whether podman, skopeo and buildah ask regkey for the registries in the keystore is unknown: the keystore cannot be read (see above)")
+	default:
 		d.add("podman", sevOK, "", "podman, skopeo and buildah ask regkey for the registries regkey serves")
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,6 +47,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		return m
 	}
 	wired := `{"credsStore":"regkey","credHelpers":{"127.0.0.1:5000":"regkey","r.fake.example":"regkey"}}`
+	closed := closedPort(t)
 	for _, tc := range []struct {
 		name    string
 		store   keystore.Store
@@ -51,7 +55,10 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		prepare func(t *testing.T, d *inventoryDeps, home string)
 		offline bool
 		timeout time.Duration
-		want    string // "STATUS check message" prefix that must appear
+		http    *http.Client
+		want    string   // "STATUS check message" prefix that must appear
+		wantFix string   // a fix that must be given
+		not     []string // lines or fixes that must not appear
 	}{
 		{
 			name:  "keyring locked",
@@ -91,6 +98,57 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 				}
 			},
 			want: "FAIL helper docker-credential-regkey is not on PATH",
+		},
+		{
+			name: "wiring names regkey, which PATH does not find",
+			prepare: func(_ *testing.T, d *inventoryDeps, home string) {
+				d.Self = filepath.Join(home, "opt", "regkey")
+				d.LookPath = func(name string) (string, error) {
+					if name == HelperPrefix+HelperName {
+						return "", fmt.Errorf("%s: not found on PATH", name)
+					}
+					return "/usr/bin/" + name, nil
+				}
+			},
+			want:    "FAIL helpers %DOCKER%: credsStore (docker then fails every login) names docker-credential-regkey, which is not on PATH",
+			wantFix: "`ln -s %HOME%/opt/regkey %HOME%/opt/docker-credential-regkey`, then put %HOME%/opt on PATH",
+		},
+		{
+			name: "docker's config.json malformed",
+			prepare: func(t *testing.T, d *inventoryDeps, _ string) {
+				writeTestFile(t, d.Paths.DockerConfig, `{"credsStore": "regkey",`)
+			},
+			want:    "FAIL docker docker does not ask regkey for anything: it cannot parse %DOCKER% either",
+			wantFix: "fix the file by hand",
+			// One verdict: neither "asks regkey" nor a bare "run regkey
+			// setup", which refuses the file.
+			not: []string{"docker asks regkey", "fix: run `regkey setup`", "ok plaintext"},
+		},
+		{
+			name: "keystore file not readable",
+			prepare: func(t *testing.T, d *inventoryDeps, home string) {
+				path := filepath.Join(home, "data", "regkey", "credentials.enc")
+				writeTestFile(t, path, "x")
+				d.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
+					return nil, keystore.Info{}, fmt.Errorf("listing the file keystore: %w", &fs.PathError{Op: "open", Path: path, Err: fs.ErrPermission})
+				}
+			},
+			want:    "FAIL keystore the keystore cannot be used: listing the file keystore: open %HOME%/data/regkey/credentials.enc: permission denied",
+			wantFix: "%HOME%/data/regkey/credentials.enc is owned by ",
+			not:     []string{"unlock the keyring", "ok docker", "ok podman"},
+		},
+		{
+			name: "registry unreachable for the clock check",
+			http: loopbackOnly(),
+			prepare: func(_ *testing.T, d *inventoryDeps, _ string) {
+				d.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
+					m := keystore.NewMemory()
+					_ = m.Set(context.Background(), closed, auth.Credential{Username: "u", Secret: "p"})
+					return m, keystore.Info{Backend: "memory"}, nil
+				}
+			},
+			want:    "warn clock " + "%CLOSED%: clock not compared: ",
+			wantFix: "check that the registry is up and reachable",
 		},
 		{
 			name: "plaintext left in docker's legacy file",
@@ -165,7 +223,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 			}
 			var out bytes.Buffer
 			opts := &DoctorOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true,
-				Offline: tc.offline, ProviderTimeout: time.Second}
+				Offline: tc.offline, ProviderTimeout: time.Second, HTTP: tc.http}
 			// A hung keystore answers only when ctx ends: doctor returning
 			// at all, with "no answer within", proves it is bounded.
 			err := testenv.Returns(t, "doctor", func() error { return doctorRun(ctx, opts) })
@@ -182,15 +240,53 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 			var lines []string
 			for _, c := range got.Checks {
 				lines = append(lines, c.Status+" "+c.Check+" "+c.Message)
+				if c.Fix != "" {
+					lines = append(lines, "fix: "+c.Fix)
+				}
 				if (c.Status == sevFail || c.Status == sevWarn) && c.Fix == "" {
 					t.Errorf("%s %s has no fix", c.Status, c.Check)
 				}
 			}
 			all := strings.Join(lines, "\n")
-			want := strings.NewReplacer("%HOME%", home, "%DOCKER%", deps.Paths.DockerConfig).Replace(tc.want)
-			if !strings.Contains(all, want) {
+			subst := strings.NewReplacer("%HOME%", home, "%DOCKER%", deps.Paths.DockerConfig, "%CLOSED%", closed)
+			if want := subst.Replace(tc.want); !strings.Contains(all, want) {
 				t.Errorf("doctor lacks %q:\n%s", want, all)
+			}
+			if want := subst.Replace(tc.wantFix); want != "" && !strings.Contains(all, want) {
+				t.Errorf("doctor gives no fix with %q:\n%s", want, all)
+			}
+			for _, not := range tc.not {
+				if strings.Contains(all, not) {
+					t.Errorf("doctor says %q:\n%s", not, all)
+				}
 			}
 		})
 	}
+}
+
+// closedPort returns a loopback host:port nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// loopbackOnly is an HTTP client that reaches loopback addresses only, so
+// that a test never leaves the machine.
+func loopbackOnly() *http.Client {
+	var d net.Dialer
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, _, err := net.SplitHostPort(addr)
+			if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+				return nil, fmt.Errorf("dial %s: tests reach loopback addresses only", addr)
+			}
+			return d.DialContext(ctx, network, addr)
+		},
+	}}
 }

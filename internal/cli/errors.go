@@ -75,6 +75,8 @@ func exitCode(err error, stderr io.Writer) int {
 	var h *hinted
 	if errors.As(err, &h) && h.hint != "" {
 		fmt.Fprintf(stderr, "hint: %s\n", h.hint)
+	} else if fix := permissionFix(err); fix != "" {
+		fmt.Fprintf(stderr, "hint: %s\n", fix)
 	} else if errors.Is(err, auth.ErrUnavailable) {
 		fmt.Fprintln(stderr, "hint: run `regkey doctor`, or choose another keystore with REGKEY_KEYSTORE=file|pass|os")
 	}

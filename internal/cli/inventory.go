@@ -37,6 +37,9 @@ type inventoryDeps struct {
 	LookPath func(string) (string, error)
 	// Now is the clock.
 	Now func() time.Time
+	// Self is the running regkey binary, for fixes that link it ("" when
+	// unknown).
+	Self string
 }
 
 func depsFromFactory(f *Factory) inventoryDeps {
@@ -46,6 +49,7 @@ func depsFromFactory(f *Factory) inventoryDeps {
 		Cache:    f.tokenCache(nil),
 		LookPath: func(n string) (string, error) { return lookPath(f.Env, n) },
 		Now:      f.Now,
+		Self:     selfPath(),
 	}
 }
 

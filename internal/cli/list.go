@@ -65,7 +65,7 @@ Registries served by a provider (ECR, ACR, Google, GHCR, GitLab) are not
 listed: their tokens are not stored here.`,
 		Example: `  regkey list
   regkey list --json | jq -r '.credentials[].key'`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(opts)

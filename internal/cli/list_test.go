@@ -135,7 +135,7 @@ func Test_listRunError(t *testing.T) {
 
 func Test_listRunSaysWhy(t *testing.T) {
 	t.Parallel()
-	info := keystore.Info{Backend: "file", Location: "/d/credentials.enc", Reason: "auto: OS keyring unavailable (no D-Bus session bus)"}
+	info := keystore.Info{Backend: "file", Location: "/d/credentials.enc", Reason: "auto: the OS keyring is unavailable: no D-Bus session bus"}
 	for _, stored := range []map[string]cred{listStored, nil} {
 		m, _ := memKeystore(t, stored)
 		open := func(context.Context) (keystore.Store, keystore.Info, error) { return m, info, nil }
@@ -143,7 +143,7 @@ func Test_listRunSaysWhy(t *testing.T) {
 		if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open}); err != nil {
 			t.Fatal(err)
 		}
-		if want := " (/d/credentials.enc); auto: OS keyring unavailable (no D-Bus session bus)\n"; !strings.HasSuffix(errOut.String(), want) {
+		if want := " (/d/credentials.enc); auto: the OS keyring is unavailable: no D-Bus session bus\n"; !strings.HasSuffix(errOut.String(), want) {
 			t.Errorf("stderr = %q, want it to end in %q", errOut, want)
 		}
 		ios, out, _ := cmdTestIO("", false)

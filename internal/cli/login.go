@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -301,7 +303,38 @@ func loginHint(err error, k auth.Key) error {
 	case errors.Is(err, regauth.ErrPlainHTTPTokenServer):
 		return withHint(err, "the token server would get the password in clear; it needs HTTPS (--insecure covers only the registry itself). Nothing was stored")
 	}
+	if hint := unreachableHint(err, k); hint != "" {
+		return withHint(err, hint)
+	}
 	return err
+}
+
+// unreachableHint is the advice for a registry that could not be reached:
+// nothing listening, a name that does not resolve, no answer, or a proxy
+// in the way. It is "" for any other error.
+func unreachableHint(err error, k auth.Key) string {
+	where := k.Host
+	switch {
+	case k.Port() != "":
+	case regauth.IsLoopback(k.Host):
+		where += " (no port given: 443, and 80 for plain HTTP)"
+	default:
+		where += " (no port given: 443)"
+	}
+	var op *net.OpError
+	var dns *net.DNSError
+	var ne net.Error
+	switch {
+	case errors.As(err, &op) && op.Op == "proxyconnect":
+		return "the proxy named by HTTPS_PROXY or HTTP_PROXY could not be reached: check the proxy, or add " + k.Host + " to NO_PROXY if the registry is reached directly. Nothing was stored"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "nothing accepted the connection to " + where + ": is the registry running, and are the host and port right? Nothing was stored"
+	case errors.As(err, &dns):
+		return k.Host + " does not resolve: check the host name (a registry on this machine is localhost:PORT); a registry reached through a proxy needs HTTPS_PROXY. Nothing was stored"
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		return where + " did not answer: is the registry up, is a firewall dropping the connection, or is it reached through a proxy (HTTPS_PROXY)? Nothing was stored"
+	}
+	return ""
 }
 
 // location renders " (where)" for a keystore Info, or "".

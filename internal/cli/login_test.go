@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -362,6 +364,12 @@ func TestLoginHint(t *testing.T) {
 		{regauth.ErrUnsupported, "--no-verify"},
 		{regauth.ErrRedirect, "only to the host they are for"},
 		{regauth.ErrPlainHTTPTokenServer, "needs HTTPS"},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)},
+			"nothing accepted the connection to h.example:5000: is the registry running, and are the host and port right?"},
+		{&net.OpError{Op: "proxyconnect", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)},
+			"the proxy named by HTTPS_PROXY or HTTP_PROXY could not be reached: check the proxy, or add h.example:5000 to NO_PROXY"},
+		{&net.DNSError{Err: "no such host", Name: "h.example", IsNotFound: true}, "h.example:5000 does not resolve: check the host name"},
+		{context.DeadlineExceeded, "h.example:5000 did not answer: is the registry up"},
 	} {
 		var h *hinted
 		if err := loginHint(fmt.Errorf("x: %w", tc.err), k); !errors.As(err, &h) || !strings.Contains(h.hint, tc.hint) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -29,6 +30,9 @@ registry credentials they need. Installed as docker-credential-regkey it is a
 docker credential helper; as regkey it manages logins and explains them.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Suggest commands within two edits ("stauts", "lgoin") or with
+		// the typed prefix ("lo"); root.Args below asks for them.
+		SuggestionsMinimumDistance: 2,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &usageError{err}
@@ -37,10 +41,14 @@ docker credential helper; as regkey it manages logins and explains them.`,
 	// the validator below (and so to exit code 2) instead of returning an
 	// untyped "unknown command" error.
 	root.Args = func(cmd *cobra.Command, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if len(args) == 0 {
+			return nil
 		}
-		return nil
+		err := usageErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			return withHint(err, "did you mean `regkey "+strings.Join(s, "` or `regkey ")+"`?")
+		}
+		return withHint(err, "`regkey --help` lists the commands")
 	}
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.AddCommand(
@@ -60,7 +68,17 @@ docker credential helper; as regkey it manages logins and explains them.`,
 	for _, c := range root.Commands() {
 		usageArgs(c)
 	}
+	registerCompletions(f, root)
 	return root
+}
+
+// noArgs is cobra.NoArgs for a command without subcommands: a stray
+// argument is an argument, not the unknown command cobra calls it.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%s takes no arguments; %q is one too many (`%s --help` shows its flags)", cmd.CommandPath(), args[0], cmd.CommandPath())
+	}
+	return nil
 }
 
 // usageArgs makes the positional-argument checks of c and its subcommands
@@ -83,7 +101,7 @@ func newVersionCmd(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print regkey's version",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintf(f.IO.Out, "regkey %s (commit %s)\n", version.Version, version.Commit)
 			return err

@@ -37,6 +37,9 @@ type SetupOptions struct {
 	// GOOS and UID select podman's runtime auth file.
 	GOOS string
 	UID  int
+	// Self is the running regkey binary, which hints link ("" when
+	// unknown).
+	Self string
 
 	DryRun   bool
 	TakeOver bool
@@ -61,7 +64,7 @@ func NewCmdSetup(f *Factory, runF func(context.Context, *SetupOptions) error) *c
 		Route: routeFunc(f), RuleHosts: ruleHostsFunc(f),
 		LookPath: func(name string) (string, error) { return lookPath(f.Env, name) },
 		Helper:   execHelper{env: f.Env},
-		GOOS:     runtime.GOOS, UID: os.Getuid(),
+		GOOS:     runtime.GOOS, UID: os.Getuid(), Self: selfPath(),
 	}
 	cmd := &cobra.Command{
 		Use:   "setup",
@@ -142,7 +145,7 @@ By default setup wires what is installed or configured; --docker and
   regkey setup --take-over
   regkey setup --undo --dry-run
   regkey setup --undo --restore-logins`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Undo && (opts.TakeOver || opts.RegistriesConf || opts.NoRegistriesConf || opts.Docker || opts.Podman) {
 				return usageErrorf("--undo takes no other flag than --dry-run, --force and --restore-logins")
@@ -183,7 +186,7 @@ By default setup wires what is installed or configured; --docker and
 func helperOnPath(opts *SetupOptions) error {
 	if _, err := opts.LookPath(HelperPrefix + HelperName); err != nil {
 		return withHint(fmt.Errorf("PATH does not find %s%s, so docker and podman could not run it; nothing was changed", HelperPrefix, HelperName),
-			"install it on PATH (make install, or ln -s $(command -v regkey) ~/.local/bin/docker-credential-regkey) and run regkey setup again; --force wires anyway")
+			helperPathFix(opts.Env, opts.Self, opts.UID)+"; then run `regkey setup` again (--force wires anyway)")
 	}
 	return nil
 }

@@ -93,7 +93,7 @@ func TestNewCmdSetupFlags(t *testing.T) {
 		{args: []string{"--restore-logins"}, wantErr: "--restore-logins goes with --undo"},
 		{args: []string{"--undo", "--force"}, want: SetupOptions{Undo: true, Force: true}},
 		{args: []string{"--undo", "--docker"}, wantErr: "--undo takes no other flag"},
-		{args: []string{"extra"}, wantErr: "unknown command"},
+		{args: []string{"extra"}, wantErr: `setup takes no arguments; "extra" is one too many`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()

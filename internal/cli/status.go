@@ -89,11 +89,14 @@ is ever shown.
 
 status reads files and the keystore only; it never uses the network unless
 --check is given, which verifies each credential with its registry
-(concurrently, at most 20 seconds per registry) and exits 3 if any fails.`,
+(concurrently, at most 20 seconds per registry) and exits 3 if any fails.
+A check that could not happen fails too: when the keystore, regkey's
+settings or a docker or podman file cannot be read, --check exits 1 (2 for
+a REGKEY_KEYSTORE it does not know), where plain status only warns.`,
 		Example: `  regkey status
   regkey status --check
   regkey status --json | jq '.registries[] | select(.docker != "docker-credential-regkey")'`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -113,15 +116,32 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		checkRows(ctx, opts, inv, rows)
 	}
 	problems := inventoryProblems(inv)
+	// With --check, what could not be read is what could not be checked:
+	// the first such problem is the command's error (exit 1, or 2 for a
+	// bad REGKEY_KEYSTORE), never a warning beside exit 0.
+	var uncheckable error
+	if opts.Check && len(problems) > 0 {
+		uncheckable = fmt.Errorf("status --check could not check every registry: %w", problems[0])
+	}
 	if opts.JSON {
-		out := statusJSON{Keystore: listKeystore{Backend: inv.storeInfo.Backend, Location: inv.storeInfo.Location}, Registries: rows, Problems: problems}
+		out := statusJSON{Keystore: listKeystore{Backend: inv.storeInfo.Backend, Location: inv.storeInfo.Location}, Registries: rows}
+		for _, p := range problems {
+			out.Problems = append(out.Problems, oneLineErr(p))
+		}
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
 			return err
 		}
 	} else {
-		printStatus(opts, inv, rows, problems)
+		warn := problems
+		if uncheckable != nil {
+			warn = problems[1:] // the first is the error exitCode prints
+		}
+		printStatus(opts, inv, rows, warn)
+	}
+	if uncheckable != nil {
+		return uncheckable
 	}
 	var failed []string
 	for _, r := range rows {
@@ -197,7 +217,7 @@ func keystoreSource(inv *inventory, r statusRow) string {
 	return "none (anonymous)"
 }
 
-func printStatus(opts *StatusOptions, inv *inventory, rows []statusRow, problems []string) {
+func printStatus(opts *StatusOptions, inv *inventory, rows []statusRow, problems []error) {
 	out := opts.IO.Out
 	if inv.storeErr == nil {
 		fmt.Fprintf(opts.IO.ErrOut, "keystore: %s%s\n", inv.storeInfo.Backend, location(inv.storeInfo))
@@ -221,7 +241,7 @@ func printStatus(opts *StatusOptions, inv *inventory, rows []statusRow, problems
 		tw.Flush()
 	}
 	for _, p := range problems {
-		fmt.Fprintf(opts.IO.ErrOut, "WARNING: %s\n", p)
+		fmt.Fprintf(opts.IO.ErrOut, "WARNING: %s\n", oneLineErr(p))
 	}
 }
 
@@ -257,12 +277,13 @@ func checkText(c *statusCheck) string {
 	return "FAILED: " + c.Message
 }
 
-// inventoryProblems are files or settings status could not read.
-func inventoryProblems(inv *inventory) []string {
-	var out []string
+// inventoryProblems are what status could not read: the keystore, regkey's
+// settings, docker's and podman's files.
+func inventoryProblems(inv *inventory) []error {
+	var out []error
 	for _, err := range append([]error{inv.storeErr, inv.settingsErr, inv.routerErr, inv.dockerErr, inv.rcErr, inv.legacyErr}, inv.podErrs...) {
 		if err != nil {
-			out = append(out, oneLineErr(err))
+			out = append(out, err)
 		}
 	}
 	return out

@@ -368,3 +368,85 @@ func TestStatusCheckIsBoundedPerRegistry(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusCheckCannotCheck: when what --check needs cannot be read, the
+// check fails (exit 1, or 2 for a REGKEY_KEYSTORE regkey does not know)
+// with the cause, instead of warning and passing; plain status still only
+// warns.
+func TestStatusCheckCannotCheck(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		prepare func(t *testing.T, d *inventoryDeps)
+		code    int
+		want    string
+	}{
+		{
+			name: "unknown keystore",
+			prepare: func(_ *testing.T, d *inventoryDeps) {
+				d.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
+					return nil, keystore.Info{}, usageErrorf("REGKEY_KEYSTORE=%q: want auto, os, pass or file", "bogus")
+				}
+			},
+			code: ExitUsage,
+			want: `regkey: status --check could not check every registry: REGKEY_KEYSTORE="bogus"`,
+		},
+		{
+			name: "damaged store",
+			prepare: func(_ *testing.T, d *inventoryDeps) {
+				d.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
+					return damagedStore{keystore.NewMemory()}, keystore.Info{Backend: "file"}, nil
+				}
+			},
+			code: ExitError,
+			want: "regkey: status --check could not check every registry: reading the file store: the store file is damaged\nhint: run `regkey doctor`",
+		},
+		{
+			name: "settings unreadable",
+			prepare: func(_ *testing.T, d *inventoryDeps) {
+				d.Settings = func() (config.File, error) { return config.File{}, errors.New("parsing settings: yaml: bad") }
+			},
+			code: ExitError,
+			want: "regkey: status --check could not check every registry: parsing settings: yaml: bad",
+		},
+		{
+			name: "docker's config.json malformed",
+			prepare: func(t *testing.T, d *inventoryDeps) {
+				writeTestFile(t, d.Paths.DockerConfig, `{"auths":`)
+			},
+			code: ExitError,
+			want: "regkey: status --check could not check every registry: parsing " + "%DOCKER%",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			store := keystore.NewMemory()
+			_ = store.Set(context.Background(), "good.example", auth.Credential{Username: "u", Secret: "right"})
+			deps, _ := testDeps(t, store, &fakeProvider{name: "fake"})
+			tc.prepare(t, &deps)
+			verify := func(context.Context, string, auth.Credential, regauth.Options) (regauth.Result, error) {
+				return regauth.Result{Method: regauth.MethodBasic}, nil
+			}
+			for _, check := range []bool{true, false} {
+				var stderr bytes.Buffer
+				opts := &StatusOptions{IO: IOStreams{Out: &bytes.Buffer{}, ErrOut: &stderr}, Deps: deps, Check: check, Verify: verify, CheckTimeout: time.Second}
+				code := exitCode(statusRun(context.Background(), opts), &stderr)
+				want := strings.ReplaceAll(tc.want, "%DOCKER%", deps.Paths.DockerConfig)
+				switch {
+				case check && (code != tc.code || !strings.Contains(stderr.String(), want)):
+					t.Errorf("status --check: exit %d, want %d; stderr:\n%s\nwant %q", code, tc.code, stderr.String(), want)
+				case !check && (code != ExitOK || !strings.Contains(stderr.String(), "WARNING: ")):
+					t.Errorf("status: exit %d, want 0 and a warning; stderr:\n%s", code, stderr.String())
+				}
+			}
+		})
+	}
+}
+
+// damagedStore is a keystore whose file is damaged: it opens, but cannot
+// be listed or read.
+type damagedStore struct{ keystore.Store }
+
+func (damagedStore) List(context.Context) (map[string]string, error) {
+	return nil, fmt.Errorf("reading the file store: %w", keystore.ErrCorrupt)
+}

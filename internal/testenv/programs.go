@@ -68,6 +68,27 @@ func toolDirs() []string {
 	return dirs
 }
 
+// RequireFile is for a test that needs a file a Debian package installs
+// (bash-completion's loader, say). When it is missing the test fails in CI
+// and is skipped elsewhere.
+func RequireFile(t testing.TB, path, pkg string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		missing(t, path, "missing (apt-get install "+pkg+"; .ci/run does)")
+	}
+}
+
+// RequireRoot is for tests that act as the system administrator: run a
+// program as another user, or mount over a system directory in a private
+// mount namespace. When the tests do not run as root it fails the test in
+// CI and skips it elsewhere.
+func RequireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		missing(t, "root", "this test acts as the administrator (run the tests as root; CI does)")
+	}
+}
+
 func missing(t testing.TB, name, why string) {
 	t.Helper()
 	if InCI() {

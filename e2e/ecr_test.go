@@ -67,6 +67,10 @@ func TestECR(t *testing.T) {
 
 	t.Run("get", func(t *testing.T) {
 		t.Parallel()
+		// A fake of its own: the subtests beside it also ask us-east-1,
+		// and this one counts that region's calls.
+		fake := ecrfake.New()
+		t.Cleanup(fake.Close)
 		c := newProviderClient(t)
 		useECR(t, c, fake, r.Host)
 		// A host the rule maps: region and account from the rule.

@@ -176,7 +176,7 @@ func (p *provider) CacheKey(k auth.Key) string {
 // named by k. It wraps providers.ErrNoCredentials when no Azure identity is
 // configured anywhere.
 func (p *provider) Get(ctx context.Context, k auth.Key) (providers.Token, error) {
-	ctx, cancel := context.WithTimeout(ctx, getTimeout)
+	ctx, cancel := providers.WithBound(ctx, getTimeout)
 	defer cancel()
 	host := registryHost(k)
 	c := p.cloudFor(host)

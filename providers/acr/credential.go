@@ -181,8 +181,8 @@ func (e entra) token(ctx context.Context, scope string) (azcore.AccessToken, err
 	if err == nil {
 		return tok, nil
 	}
-	if ctx.Err() != nil {
-		return tok, fmt.Errorf("getting Entra token with %s credential: timed out: %w", e.kind, oneLine{err})
+	if providers.TimedOut(ctx, err) {
+		return tok, fmt.Errorf("getting Entra token with %s credential: %s: %w", e.kind, providers.TimeoutText(ctx), oneLine{err})
 	}
 	var failed *azidentity.AuthenticationFailedError
 	if (e.kind == kindDefault || e.kind == kindCLI) && !errors.As(err, &failed) {

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/regkey/regkey/providers"
 )
 
 // maxResponse caps what is read from the exchange endpoint.
@@ -44,6 +46,9 @@ func (p *provider) exchange(ctx context.Context, client *http.Client, host, tena
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is in the message already; keep it short
+		}
+		if providers.TimedOut(ctx, err) {
+			return "", fmt.Errorf("exchanging Entra token at %s: %s: %w", endpoint, providers.TimeoutText(ctx), err)
 		}
 		return "", fmt.Errorf("exchanging Entra token at %s: %w", endpoint, err)
 	}

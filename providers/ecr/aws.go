@@ -167,7 +167,7 @@ func (e *callError) Unwrap() error { return e.err }
 // redacted.
 func callErr(ctx context.Context, api string, err error) error {
 	if cerr := ctx.Err(); cerr != nil {
-		return &callError{msg: "timed out: no answer from the " + api + " API (" + cerr.Error() + ")", err: errors.Join(err, cerr)}
+		return &callError{msg: "timed out: no answer from the " + api + " API (" + context.Cause(ctx).Error() + ")", err: errors.Join(err, cerr)}
 	}
 	return redact(err)
 }

@@ -97,7 +97,7 @@ func (p *private) Get(ctx context.Context, k auth.Key) (providers.Token, error) 
 	if err != nil {
 		return providers.Token{}, fmt.Errorf("%s: %w", Name, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := providers.WithBound(ctx, callTimeout)
 	defer cancel()
 	cfg, err := loadConfig(ctx, p.env, p.s, reg.Region)
 	if err != nil {

@@ -49,7 +49,7 @@ func (p *public) CacheKey(auth.Key) string {
 // in us-east-1. The caller needs ecr-public:GetAuthorizationToken and
 // sts:GetServiceBearerToken.
 func (p *public) Get(ctx context.Context, k auth.Key) (providers.Token, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := providers.WithBound(ctx, callTimeout)
 	defer cancel()
 	cfg, err := loadConfig(ctx, p.env, p.s, publicRegion)
 	if err != nil {

@@ -143,7 +143,7 @@ func (p *provider) CacheKey(auth.Key) string {
 // providers.ErrNoCredentials when Application Default Credentials find
 // nothing.
 func (p *provider) Get(ctx context.Context, k auth.Key) (providers.Token, error) {
-	ctx, cancel := context.WithTimeout(ctx, getTimeout)
+	ctx, cancel := providers.WithBound(ctx, getTimeout)
 	defer cancel()
 	client := p.httpClient()
 	// x/oauth2 makes its requests with the client in the context.
@@ -156,7 +156,7 @@ func (p *provider) Get(ctx context.Context, k auth.Key) (providers.Token, error)
 	tok, err := src.ts.Token()
 	if err != nil {
 		if ctx.Err() != nil {
-			return providers.Token{}, fmt.Errorf("gcr %s: getting access token from %s: timed out: %w", k.Host, src.what, oneLine{err})
+			return providers.Token{}, fmt.Errorf("gcr %s: getting access token from %s: %s: %w", k.Host, src.what, providers.TimeoutText(ctx), oneLine{err})
 		}
 		return providers.Token{}, fmt.Errorf("gcr %s: getting access token from %s: %w", k.Host, src.what, oneLine{err})
 	}

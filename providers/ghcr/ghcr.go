@@ -50,10 +50,13 @@ const (
 	SourceKeystore = "keystore" // none here: the static keystore answers
 )
 
-// ghTimeout bounds one run of `gh auth token`. gh answers from its config
-// file in tens of milliseconds; a keyring prompt or a hung wrapper must not
-// stall a pull.
-const ghTimeout = 3 * time.Second
+// ghTimeout bounds one run of `gh auth token`: the 20s every provider's
+// network call gets. gh answers from its config file in tens of
+// milliseconds when warm, but a cold start of its large binary on a loaded
+// CI runner took more than 3s (the bound this once was), and a pull that
+// fails there is worse than one that waits; a keyring prompt or a hung
+// wrapper still cannot stall a pull for longer than a registry could.
+const ghTimeout = 20 * time.Second
 
 // envTokenVars are read in this order, the precedence the gh CLI documents.
 var envTokenVars = []string{"GH_TOKEN", "GITHUB_TOKEN"}

@@ -143,3 +143,20 @@ func openFile(o Options, reason string) (Store, Info, error) {
 		Reason:   reason,
 	}, nil
 }
+
+// WhereSuffix renders " (Location)" for text that names the backend, or ""
+// when the location is unknown.
+func (i Info) WhereSuffix() string {
+	if i.Location == "" {
+		return ""
+	}
+	return " (" + i.Location + ")"
+}
+
+// WhySuffix renders "; Reason" for text that names the backend, or "".
+func (i Info) WhySuffix() string {
+	if i.Reason == "" {
+		return ""
+	}
+	return "; " + i.Reason
+}

@@ -5,7 +5,11 @@ package archtest
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -56,12 +60,18 @@ func TestImportGraph(t *testing.T) {
 				t.Errorf("auth must import only the standard library; it imports %s", d)
 			case rel == "internal/childenv" && !isStd(d):
 				t.Errorf("internal/childenv must import only the standard library (keystore and providers share it); it imports %s", d)
+			case ours && strings.HasPrefix(drel, "internal/cli") && !strings.HasPrefix(rel, "internal/cli") && rel != "cmd/regkey":
+				t.Errorf("%s imports the command layer %s: engines take their inputs as values and never import internal/cli", rel, drel)
+			case rel == "internal/cmderr" && !isStd(d) && d != module+"/auth" && d != module+"/helper":
+				t.Errorf("internal/cmderr must import only the standard library, auth and helper; it imports %s", d)
+			case rel == "internal/fix" && ours && drel != "auth" && drel != "config":
+				t.Errorf("internal/fix must import only config (and what config does) of regkey's packages; it imports %s", drel)
 			case rel == "helper" && !isStd(d) && d != module+"/auth":
 				t.Errorf("helper must import only the standard library and auth; it imports %s", d)
 			case rel == "internal/registryapi" && !isStd(d) && d != module+"/auth" && d != module+"/internal/regauth":
 				t.Errorf("internal/registryapi must import only the standard library, auth and internal/regauth; it imports %s", d)
-			case strings.HasPrefix(d, "github.com/spf13/cobra") && !strings.HasPrefix(rel, "internal/cli") && rel != "cmd/regkey":
-				t.Errorf("only internal/cli may import cobra; %s imports %s", rel, d)
+			case strings.HasPrefix(d, "github.com/spf13/") && !strings.HasPrefix(rel, "internal/cli") && rel != "cmd/regkey":
+				t.Errorf("only the command layer (internal/cli and its subpackages) may import cobra and pflag; %s imports %s", rel, d)
 			case ours && (rel == "keystore" || strings.HasPrefix(rel, "keystore/")) &&
 				(strings.HasPrefix(drel, "providers") || drel == "config" || drel == "helper" || strings.HasPrefix(drel, "internal/cli")):
 				t.Errorf("keystore must not import %s", drel)
@@ -78,6 +88,65 @@ func TestImportGraph(t *testing.T) {
 					t.Errorf("cloud SDK %s reached from %s: SDKs belong to provider packages", d, rel)
 				}
 			}
+		}
+	}
+}
+
+// processGlobals are what only the command layer may read: the arguments,
+// the environment and the standard streams of the process.
+var processGlobals = map[string]bool{
+	"Args": true, "Environ": true, "Getenv": true, "LookupEnv": true,
+	"Stdin": true, "Stdout": true, "Stderr": true,
+}
+
+// TestEnginesTakeValues: the engines under internal/ (everything but the
+// command layer, the test environment and this package) never read the
+// process's arguments, environment or standard streams: they take a
+// config.Env snapshot and writers, so they can be run and tested without
+// the command around them.
+func TestEnginesTakeValues(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{.Dir}} {{join .GoFiles \",\"}}", module+"/internal/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			continue
+		}
+		rel := strings.TrimPrefix(f[0], module+"/")
+		if strings.HasPrefix(rel, "internal/cli") || strings.HasPrefix(rel, "internal/testenv") || rel == "internal/archtest" {
+			continue
+		}
+		for _, name := range strings.Split(f[2], ",") {
+			path := filepath.Join(f[1], name)
+			file, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			osName := ""
+			for _, imp := range file.Imports {
+				if imp.Path.Value == `"os"` {
+					osName = "os"
+					if imp.Name != nil {
+						osName = imp.Name.Name
+					}
+				}
+			}
+			if osName == "" {
+				continue
+			}
+			ast.Inspect(file, func(n ast.Node) bool {
+				sel, ok := n.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == osName && processGlobals[sel.Sel.Name] {
+					t.Errorf("%s/%s reads os.%s: only the command layer reads the process's arguments, environment and streams", rel, name, sel.Sel.Name)
+				}
+				return true
+			})
 		}
 	}
 }

@@ -5,16 +5,19 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/netenv"
 	"github.com/regkey/regkey/internal/registryapi"
 	"github.com/regkey/regkey/internal/version"
 )
 
 // APIOptions are the inputs of `regkey api`.
 type APIOptions struct {
-	IO IOStreams
+	IO cmdutil.IOStreams
 	// Lookup answers what the helper's get would answer for a host.
 	Lookup func() credentialSource
-	// ClientOptions carry what the Factory knows: certs.d dirs, proxy,
+	// ClientOptions carry what the cmdutil.Factory knows: certs.d dirs, proxy,
 	// user agent. Credential, Insecure, TryHTTP and Trace are set from the
 	// target and the flags.
 	ClientOptions registryapi.Options
@@ -35,12 +38,12 @@ type APIOptions struct {
 }
 
 // NewCmdAPI builds `regkey api`. runF replaces apiRun in tests.
-func NewCmdAPI(f *Factory, runF func(*APIOptions) error) *cobra.Command {
+func NewCmdAPI(f *cmdutil.Factory, runF func(*APIOptions) error) *cobra.Command {
 	opts := &APIOptions{
 		IO: f.IO,
 		ClientOptions: registryapi.Options{
 			CertDirs:  dockerCertDirs(f),
-			Proxy:     proxyFunc(f.Env),
+			Proxy:     netenv.ProxyFunc(f.Env),
 			UserAgent: "regkey/" + version.Version,
 		},
 		NewFilter: func(expr string, pretty bool) (jsonFilter, error) { return newJQ(f.Env, expr, pretty) },
@@ -99,16 +102,16 @@ Exit status: 0 for a 2xx answer; 1 for any other, with the registry's error
 				opts.Method = "POST"
 			}
 			if !isToken(opts.Method) {
-				return usageErrorf("--method %q is not an HTTP method", opts.Method)
+				return cmderr.Usagef("--method %q is not an HTTP method", opts.Method)
 			}
 			if opts.Paginate && opts.Method != "GET" {
-				return usageErrorf("--paginate works only with GET")
+				return cmderr.Usagef("--paginate works only with GET")
 			}
 			if opts.Paginate && opts.Input != "" {
-				return usageErrorf("--paginate and --input are mutually exclusive")
+				return cmderr.Usagef("--paginate and --input are mutually exclusive")
 			}
 			if opts.Silent && opts.JQ != "" {
-				return usageErrorf("--silent and --jq are mutually exclusive")
+				return cmderr.Usagef("--silent and --jq are mutually exclusive")
 			}
 			if _, err := parseHeaders(opts.Headers); err != nil {
 				return err

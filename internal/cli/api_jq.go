@@ -12,6 +12,7 @@ import (
 
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/childenv"
+	"github.com/regkey/regkey/internal/cmderr"
 )
 
 // jqTimeout bounds one run of jq on one response body.
@@ -40,14 +41,14 @@ var _ jsonFilter = (*jqProgram)(nil)
 // newJQ finds jq, else gojq, on env's PATH. pretty indents objects and
 // arrays (stdout is a terminal); either way strings are printed raw.
 func newJQ(env config.Env, expr string, pretty bool) (*jqProgram, error) {
-	path, err := lookPath(env, "jq")
+	path, err := childenv.LookPath(env, "jq")
 	if err != nil {
-		if p, gerr := lookPath(env, "gojq"); gerr == nil {
+		if p, gerr := childenv.LookPath(env, "gojq"); gerr == nil {
 			path, err = p, nil
 		}
 	}
 	if err != nil {
-		return nil, withHint(fmt.Errorf("--jq needs the jq program: %w", err),
+		return nil, cmderr.WithHint(fmt.Errorf("--jq needs the jq program: %w", err),
 			"install jq (Debian and Ubuntu: apt-get install jq), or leave out --jq and pipe the output to a JSON tool")
 	}
 	// jq needs no secret of regkey's: the session's variables and its own.
@@ -79,7 +80,7 @@ func (j *jqProgram) Check(ctx context.Context) error {
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() == 3 {
-		return usageErrorf("--jq %q: %s", j.expr, jqMessage(stderr.String()))
+		return cmderr.Usagef("--jq %q: %s", j.expr, jqMessage(stderr.String()))
 	}
 	return j.failure(err, stderr.String())
 }

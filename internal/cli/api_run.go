@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/internal/registryapi"
 )
@@ -31,10 +32,10 @@ const (
 func apiRun(ctx context.Context, opts *APIOptions) error {
 	t, err := registryapi.ParseTarget(opts.Target)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return cmderr.Usagef("%v", err)
 	}
 	if t.URL.Scheme == "http" && !regauth.IsLoopback(t.Endpoint) && !opts.Insecure {
-		return withHint(usageErrorf("plain HTTP to %s: allowed only for loopback registries or with --insecure", t.Endpoint),
+		return cmderr.WithHint(cmderr.Usagef("plain HTTP to %s: allowed only for loopback registries or with --insecure", t.Endpoint),
 			"use https://, or add --insecure if the registry really serves plain HTTP")
 	}
 	header, err := parseHeaders(opts.Headers)
@@ -173,10 +174,10 @@ func parseHeaders(values []string) (http.Header, error) {
 		name, value, ok := strings.Cut(v, ":")
 		name = strings.TrimSpace(name)
 		if !ok || !isToken(name) {
-			return nil, usageErrorf("--header %q: want key:value", v)
+			return nil, cmderr.Usagef("--header %q: want key:value", v)
 		}
 		if strings.ContainsAny(value, "\r\n") {
-			return nil, usageErrorf("--header %q: the value holds a line break", name)
+			return nil, cmderr.Usagef("--header %q: the value holds a line break", name)
 		}
 		h.Add(name, strings.TrimSpace(value))
 	}
@@ -227,18 +228,18 @@ func apiHint(err error, t registryapi.Target, client *registryapi.Client) error 
 	case errors.As(err, &he) && (he.StatusCode == http.StatusUnauthorized || he.StatusCode == http.StatusForbidden):
 		switch asked, found := client.CredentialFound(); {
 		case asked && !found:
-			return withHint(err, fmt.Sprintf("regkey has no credentials for %s: run `regkey login %s` (or docker login)", t.Host, t.Host))
+			return cmderr.WithHint(err, fmt.Sprintf("regkey has no credentials for %s: run `regkey login %s` (or docker login)", t.Host, t.Host))
 		case found:
-			return withHint(err, fmt.Sprintf("the registry refused the credentials regkey has for %s (see `regkey status`): run `regkey login %s` to replace them, with an account allowed to do this", t.Host, t.Host))
+			return cmderr.WithHint(err, fmt.Sprintf("the registry refused the credentials regkey has for %s (see `regkey status`): run `regkey login %s` to replace them, with an account allowed to do this", t.Host, t.Host))
 		default:
-			return withHint(err, fmt.Sprintf("the registry refused the request without asking for credentials: check the account's permissions, or run `regkey login %s` to use another account", t.Host))
+			return cmderr.WithHint(err, fmt.Sprintf("the registry refused the request without asking for credentials: check the account's permissions, or run `regkey login %s` to use another account", t.Host))
 		}
 	case errors.Is(err, regauth.ErrInvalidCredentials):
-		return withHint(err, fmt.Sprintf("the token server refused the credentials regkey has for %s: run `regkey login %s` to replace them", t.Host, t.Host))
+		return cmderr.WithHint(err, fmt.Sprintf("the token server refused the credentials regkey has for %s: run `regkey login %s` to replace them", t.Host, t.Host))
 	case errors.Is(err, regauth.ErrCertificate):
-		return withHint(err, fmt.Sprintf("put the registry's CA certificate in /etc/docker/certs.d/%s/ca.crt or ~/.docker/certs.d/%s/ca.crt, or add --insecure", t.Endpoint, t.Endpoint))
+		return cmderr.WithHint(err, fmt.Sprintf("put the registry's CA certificate in /etc/docker/certs.d/%s/ca.crt or ~/.docker/certs.d/%s/ca.crt, or add --insecure", t.Endpoint, t.Endpoint))
 	case errors.Is(err, regauth.ErrPlainHTTP):
-		return withHint(err, "plain HTTP is allowed only for loopback hosts, and with --insecure for the registry itself")
+		return cmderr.WithHint(err, "plain HTTP is allowed only for loopback hosts, and with --insecure for the registry itself")
 	}
 	return err
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/registryapi"
 	"github.com/regkey/regkey/internal/testenv"
 )
@@ -66,7 +67,7 @@ func Test_NewCmdAPI(t *testing.T) {
 			}
 			if got.Lookup == nil || got.NewFilter == nil || len(got.ClientOptions.CertDirs) != 2 || got.ClientOptions.Proxy == nil ||
 				!strings.HasPrefix(got.ClientOptions.UserAgent, "regkey/") {
-				t.Errorf("options not wired from the Factory: %+v", got)
+				t.Errorf("options not wired from the cmdutil.Factory: %+v", got)
 			}
 		})
 	}
@@ -153,7 +154,7 @@ func apiTest(t *testing.T, f *apiFake, creds map[string]auth.Credential, stdin s
 	var out, errOut strings.Builder
 	env := config.Env{"PATH": filepath.Dir(testenv.RequireProgram(t, "jq"))}
 	return &APIOptions{
-		IO:        IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
+		IO:        cmdutil.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
 		Lookup:    func() credentialSource { return mapSource{creds: creds} },
 		NewFilter: func(expr string, pretty bool) (jsonFilter, error) { return newJQ(env, expr, pretty) },
 		Method:    "GET",
@@ -315,14 +316,12 @@ func Test_apiRun(t *testing.T) {
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 				t.Fatalf("error = %v, want %q", err, tt.wantErr)
 			}
-			var ue *usageError
-			if tt.usage != errors.As(err, &ue) {
+			if tt.usage != cmderr.IsUsage(err) {
 				t.Errorf("usage error = %v for %v", !tt.usage, err)
 			}
 			if tt.hint != "" {
-				var h *hinted
 				want := strings.ReplaceAll(tt.hint, "HOST", f.host())
-				if !errors.As(err, &h) || !strings.Contains(h.hint, want) {
+				if !strings.Contains(cmderr.HintOf(err), want) {
 					t.Errorf("error %v: want the hint %q", err, want)
 				}
 			}
@@ -374,8 +373,7 @@ func Test_apiRun_plainHTTP(t *testing.T) {
 	opts, _, _ := apiTest(t, f, nil, "")
 	opts.Target = "http://registry.example.invalid/v2/"
 	err := apiRun(context.Background(), opts)
-	var ue *usageError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--insecure") {
+	if !cmderr.IsUsage(err) || !strings.Contains(err.Error(), "--insecure") {
 		t.Errorf("error = %v, want a usage error naming --insecure", err)
 	}
 }
@@ -383,8 +381,7 @@ func Test_apiRun_plainHTTP(t *testing.T) {
 func TestNewJQMissing(t *testing.T) {
 	t.Parallel()
 	_, err := newJQ(config.Env{"PATH": t.TempDir()}, ".", false)
-	var h *hinted
-	if !errors.As(err, &h) || !strings.Contains(err.Error(), "--jq needs the jq program") || !strings.Contains(h.hint, "apt-get install jq") {
+	if !strings.Contains(err.Error(), "--jq needs the jq program") || !strings.Contains(cmderr.HintOf(err), "apt-get install jq") {
 		t.Errorf("error = %v, want one saying jq is needed, with a hint", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/export"
 )
 
@@ -26,7 +27,7 @@ var apiMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
 // of enumerated flags, files only where a file is asked for (export
 // --output, api --input), and nothing elsewhere, rather than the shell's
 // default of file names.
-func registerCompletions(f *Factory, root *cobra.Command) {
+func registerCompletions(f *cmdutil.Factory, root *cobra.Command) {
 	hosts := func(c *cobra.Command, fn cobra.CompletionFunc) {
 		if c != nil {
 			c.ValidArgsFunction = fn
@@ -81,7 +82,7 @@ func completeWords(words ...string) cobra.CompletionFunc {
 // completeStoredHosts completes the registries regkey's keystore holds a
 // login for (each host, and each HOST/REPO key), as `regkey list` lists
 // them: names only, never a secret.
-func completeStoredHosts(f *Factory) cobra.CompletionFunc {
+func completeStoredHosts(f *cmdutil.Factory) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -115,7 +116,7 @@ func completeStoredHosts(f *Factory) cobra.CompletionFunc {
 // settings rules, docker's and podman's files: what `regkey status` lists),
 // each followed by suffix. max is how many arguments the command takes
 // (-1 for any number).
-func completeKnownHosts(f *Factory, max int, suffix string) cobra.CompletionFunc {
+func completeKnownHosts(f *cmdutil.Factory, max int, suffix string) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if max >= 0 && len(args) >= max {
 			return nil, cobra.ShellCompDirectiveNoFileComp

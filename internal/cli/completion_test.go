@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
 )
 
 // TestEveryArgumentCompletes: every command's positional arguments and
@@ -16,7 +17,7 @@ import (
 // falls back to the shell's file names unless it names a file.
 func TestEveryArgumentCompletes(t *testing.T) {
 	t.Parallel()
-	f := NewFactory(IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, config.Env{"HOME": t.TempDir()})
+	f := cmdutil.NewFactory(cmdutil.IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, config.Env{"HOME": t.TempDir()})
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		if c.ValidArgsFunction == nil && len(c.ValidArgs) == 0 {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,11 +15,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/fix"
 )
 
 // DoctorOptions are the inputs of `regkey doctor`.
 type DoctorOptions struct {
-	IO   IOStreams
+	IO   cmdutil.IOStreams
 	Deps inventoryDeps
 	// HTTP is the client for the clock check; nil means none is made.
 	HTTP *http.Client
@@ -50,7 +56,7 @@ type doctorJSON struct {
 }
 
 // NewCmdDoctor builds `regkey doctor`. runF replaces doctorRun in tests.
-func NewCmdDoctor(f *Factory, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
+func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
 	opts := &DoctorOptions{
 		IO: f.IO, Deps: depsFromFactory(f), ProviderTimeout: 20 * time.Second,
 		HTTP: clockClient(f),
@@ -80,7 +86,7 @@ skips them. A check that cannot reach what it checks says so and does not
 pass. doctor exits 0 only when all is well, 1 otherwise.`,
 		Example: `  regkey doctor
   regkey doctor --offline --json`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -134,7 +140,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		}
 	}
 	if !ok {
-		return &silentError{code: ExitError}
+		return &cmderr.Silent{Code: ExitError}
 	}
 	return nil
 }
@@ -142,7 +148,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 // doctor collects findings.
 type doctor struct {
 	opts   *DoctorOptions
-	inv    *inventory
+	inv    *snapshot
 	checks []doctorCheck
 }
 
@@ -157,7 +163,7 @@ const doctorKeystoreFix = "do what the message says (unlock the keyring, start i
 // keystoreFix is the fix for err, a keystore that cannot be used: a file
 // regkey may not read (its owner and mode) has a fix of its own.
 func keystoreFix(err error) string {
-	if fix := permissionFix(err); fix != "" {
+	if fix := fix.Permission(err); fix != "" {
 		return fix
 	}
 	return doctorKeystoreFix
@@ -170,7 +176,7 @@ const keystoreProbeKey = "regkey-doctor-probe.invalid"
 func (d *doctor) keystore(ctx context.Context) {
 	inv := d.inv
 	if inv.storeErr != nil {
-		d.add("keystore", sevFail, keystoreFix(inv.storeErr), "the keystore cannot be used: %s", oneLineErr(inv.storeErr))
+		d.add("keystore", sevFail, keystoreFix(inv.storeErr), "the keystore cannot be used: %s", cmderr.OneLine(inv.storeErr))
 		return
 	}
 	// Listing may read only an index (the OS keyring's, pass's directory):
@@ -182,17 +188,17 @@ func (d *doctor) keystore(ctx context.Context) {
 			what = "lists " + plural1(n, "credential") + " but cannot read them"
 		}
 		d.add("keystore", sevFail, keystoreFix(err), "the %s keystore%s %s: %s",
-			inv.storeInfo.Backend, location(inv.storeInfo), what, oneLineErr(err))
+			inv.storeInfo.Backend, inv.storeInfo.WhereSuffix(), what, cmderr.OneLine(err))
 		return
 	}
-	d.add("keystore", sevOK, "", "%s keystore%s: %s, readable", inv.storeInfo.Backend, location(inv.storeInfo), plural1(len(inv.stored), "credential"))
+	d.add("keystore", sevOK, "", "%s keystore%s: %s, readable", inv.storeInfo.Backend, inv.storeInfo.WhereSuffix(), plural1(len(inv.stored), "credential"))
 }
 
 // probeKeystore reads one stored credential (or a key that cannot exist,
 // when none is stored) within keystoreTimeout, as a client's get would.
-func probeKeystore(ctx context.Context, inv *inventory) error {
+func probeKeystore(ctx context.Context, inv *snapshot) error {
 	key := keystoreProbeKey
-	if keys := sortedKeys(inv.stored); len(keys) > 0 {
+	if keys := slices.Sorted(maps.Keys(inv.stored)); len(keys) > 0 {
 		key = keys[0]
 	}
 	ctx, cancel := context.WithTimeout(ctx, keystoreTimeout)
@@ -208,7 +214,7 @@ func probeKeystore(ctx context.Context, inv *inventory) error {
 }
 
 func (d *doctor) helperOnPath() {
-	if _, err := d.opts.Deps.LookPath(HelperPrefix + HelperName); err != nil {
+	if _, err := d.opts.Deps.LookPath(config.HelperPrefix + config.HelperName); err != nil {
 		d.add("helper", sevFail, d.helperFix(),
 			"docker-credential-regkey is not on PATH: docker and podman cannot run regkey")
 		return
@@ -218,7 +224,7 @@ func (d *doctor) helperOnPath() {
 
 // helperFix says how to put docker-credential-regkey on PATH.
 func (d *doctor) helperFix() string {
-	return helperPathFix(d.opts.Deps.Env, d.opts.Deps.Self, d.opts.Deps.UID)
+	return fix.HelperPath(d.opts.Deps.Env, d.opts.Deps.Self, d.opts.Deps.UID)
 }
 
 func (d *doctor) files() {
@@ -239,7 +245,7 @@ func (d *doctor) files() {
 	}
 	for _, p := range problems {
 		if p.err != nil {
-			d.add("files", sevFail, p.fix, "%s", oneLineErr(p.err))
+			d.add("files", sevFail, p.fix, "%s", cmderr.OneLine(p.err))
 		}
 	}
 }

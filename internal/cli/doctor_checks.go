@@ -11,6 +11,7 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
@@ -65,11 +66,11 @@ func (d *doctor) otherHelpers() {
 		if n == "" {
 			continue
 		}
-		if _, err := d.opts.Deps.LookPath(HelperPrefix + n); err == nil {
+		if _, err := d.opts.Deps.LookPath(config.HelperPrefix + n); err == nil {
 			continue
 		}
 		fix := "install docker-credential-" + n + ", or remove the entry, or run `regkey setup --take-over` to let regkey serve it"
-		if n == HelperName {
+		if n == config.HelperName {
 			// A wiring regkey made, left behind by a regkey that moved or
 			// was removed without `regkey setup --undo`.
 			fix = d.helperFix() + "; or, to stop using regkey, `regkey setup --undo` removes the wiring"
@@ -180,7 +181,7 @@ func (d *doctor) dockerWiring() {
 		d.add("docker", sevInfo, "", "neither docker nor a tool that reads its config is installed")
 		return
 	}
-	if f := d.inv.docker; f != nil && f.CredsStore() != "" && f.CredsStore() != HelperName {
+	if f := d.inv.docker; f != nil && f.CredsStore() != "" && f.CredsStore() != config.HelperName {
 		d.add("docker", sevInfo, "`regkey setup --take-over` makes regkey docker's store",
 			"credsStore is %q: later docker logins go to docker-credential-%s", f.CredsStore(), f.CredsStore())
 	} else if f == nil || f.CredsStore() == "" {
@@ -244,7 +245,7 @@ func (d *doctor) providerHosts() map[string]providers.Route {
 		if r, err := d.inv.route(h); err == nil && !r.Static() {
 			out[h] = r
 		} else if err != nil {
-			d.add("providers", sevFail, "fix the rule in "+d.opts.Deps.Paths.ConfigFile, "%s", oneLineErr(err))
+			d.add("providers", sevFail, "fix the rule in "+d.opts.Deps.Paths.ConfigFile, "%s", cmderr.OneLine(err))
 		}
 	}
 	return out
@@ -290,9 +291,9 @@ func (d *doctor) providers(ctx context.Context) {
 			d.add("providers", sevOK, "", "%s: the %s provider issued a token", h, name)
 		case errors.Is(err, providers.ErrNoCredentials):
 			d.add("providers", sevFail, "configure the "+name+" provider's identity (see `regkey status`), or `regkey login "+h+"` for a static fallback",
-				"%s: the %s provider has no credentials: %s", h, name, oneLineErr(err))
+				"%s: the %s provider has no credentials: %s", h, name, cmderr.OneLine(err))
 		default:
-			d.add("providers", sevFail, "see the cause; `regkey status --check` verifies once it is fixed", "%s: the %s provider failed: %s", h, name, oneLineErr(err))
+			d.add("providers", sevFail, "see the cause; `regkey status --check` verifies once it is fixed", "%s: the %s provider failed: %s", h, name, cmderr.OneLine(err))
 		}
 	}
 }

@@ -12,16 +12,19 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/netenv"
 	"github.com/regkey/regkey/internal/regauth"
 )
 
 // clockClient asks registries for their time only: it sends no credential,
 // so it skips certificate verification (a private CA must not hide a skew).
-func clockClient(f *Factory) *http.Client {
+func clockClient(f *cmdutil.Factory) *http.Client {
 	return &http.Client{
 		Timeout: clockProbeTimeout,
 		Transport: &http.Transport{
-			Proxy:           proxyFunc(f.Env),
+			Proxy:           netenv.ProxyFunc(f.Env),
 			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // no secret is sent; only the Date header is read
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -63,7 +66,7 @@ func (d *doctor) clock(ctx context.Context) {
 		s := skews[i]
 		switch {
 		case errs[i] != nil:
-			d.add("clock", sevWarn, clockUnreachableFix, "%s: clock not compared: %s", h, oneLineErr(errs[i]))
+			d.add("clock", sevWarn, clockUnreachableFix, "%s: clock not compared: %s", h, cmderr.OneLine(errs[i]))
 		case s.Abs() >= clockSkewFail:
 			d.add("clock", sevFail, "set the clock right (NTP): registry tokens are rejected when clocks disagree", "%s: this machine's clock is %s off the registry's", h, s.Round(time.Second))
 		case s.Abs() >= clockSkewWarn:
@@ -91,7 +94,7 @@ func (d *doctor) probeClock(ctx context.Context, host string) (time.Duration, er
 		if err == nil {
 			return skew, nil
 		}
-		msgs = append(msgs, oneLineErr(err))
+		msgs = append(msgs, cmderr.OneLine(err))
 	}
 	return 0, errors.New(strings.Join(msgs, "; "))
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/keystore"
 	"github.com/regkey/regkey/providers"
@@ -91,7 +92,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 			name: "regkey not on PATH",
 			prepare: func(_ *testing.T, d *inventoryDeps, _ string) {
 				d.LookPath = func(name string) (string, error) {
-					if name == HelperPrefix+HelperName {
+					if name == config.HelperPrefix+config.HelperName {
 						return "", fmt.Errorf("%s: not found on PATH", name)
 					}
 					return "/usr/bin/" + name, nil
@@ -104,7 +105,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 			prepare: func(_ *testing.T, d *inventoryDeps, home string) {
 				d.Self = filepath.Join(home, "opt", "regkey")
 				d.LookPath = func(name string) (string, error) {
-					if name == HelperPrefix+HelperName {
+					if name == config.HelperPrefix+config.HelperName {
 						return "", fmt.Errorf("%s: not found on PATH", name)
 					}
 					return "/usr/bin/" + name, nil
@@ -209,7 +210,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 			if prov == nil {
 				prov = &fakeProvider{name: "fake", token: providers.Token{Credential: auth.Credential{Username: "AWS", Secret: "tok"}}}
 			}
-			deps, home := testDeps(t, store, prov, "docker", "podman", HelperPrefix+HelperName)
+			deps, home := testDeps(t, store, prov, "docker", "podman", config.HelperPrefix+config.HelperName)
 			writeTestFile(t, deps.Paths.DockerConfig, wired)
 			writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey","r.fake.example":"regkey"}}`)
 			if tc.prepare != nil {
@@ -222,7 +223,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 				defer cancel()
 			}
 			var out bytes.Buffer
-			opts := &DoctorOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true,
+			opts := &DoctorOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true,
 				Offline: tc.offline, ProviderTimeout: time.Second, HTTP: tc.http}
 			// A hung keystore answers only when ctx ends: doctor returning
 			// at all, with "no answer within", proves it is bounded.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -10,7 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/export"
+	"github.com/regkey/regkey/internal/inventory"
 )
 
 // DefaultSecretName is the Secret's name when --name is not given.
@@ -21,7 +25,7 @@ const ExportTimeout = 2 * time.Minute
 
 // ExportOptions are the inputs of `regkey export`.
 type ExportOptions struct {
-	IO IOStreams
+	IO cmdutil.IOStreams
 	// Hosts are the registries named on the command line; none means every
 	// registry regkey holds or serves a credential for.
 	Hosts     []string
@@ -37,7 +41,7 @@ type ExportOptions struct {
 	Lookup func() credentialSource
 	// Known lists the registries to export when none are named: keystore
 	// keys and provider-served hosts.
-	Known func(ctx context.Context) ([]knownHost, error)
+	Known func(ctx context.Context) ([]inventory.Known, error)
 }
 
 // credentialSource is what export needs of credentialLookup.
@@ -46,7 +50,7 @@ type credentialSource interface {
 }
 
 // NewCmdExport builds `regkey export`. runF replaces exportRun in tests.
-func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
+func NewCmdExport(f *cmdutil.Factory, runF func(*ExportOptions) error) *cobra.Command {
 	opts := &ExportOptions{IO: f.IO}
 	var lookup *credentialLookup
 	opts.Lookup = func() credentialSource {
@@ -55,7 +59,7 @@ func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
 		}
 		return lookup
 	}
-	opts.Known = func(ctx context.Context) ([]knownHost, error) {
+	opts.Known = func(ctx context.Context) ([]inventory.Known, error) {
 		l := opts.Lookup().(*credentialLookup)
 		return knownForExport(ctx, f, l)
 	}
@@ -88,21 +92,21 @@ docker and buildkit use but the kubelet ignores.`,
   eval "$(regkey export registry.gitlab.com --format env)"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Hosts = args
-			if err := checkHostArgs(args); err != nil {
+			if err := cmdutil.CheckHostArgs(args); err != nil {
 				return err
 			}
 			if opts.Format == "" {
-				return usageErrorf("--format is required: %s", strings.Join(export.Formats, ", "))
+				return cmderr.Usagef("--format is required: %s", strings.Join(export.Formats, ", "))
 			}
 			if !slices.Contains(export.Formats, opts.Format) {
-				return usageErrorf("--format %q: want %s", opts.Format, strings.Join(export.Formats, ", "))
+				return cmderr.Usagef("--format %q: want %s", opts.Format, strings.Join(export.Formats, ", "))
 			}
 			if opts.Format != export.FormatK8sSecret && (cmd.Flags().Changed("name") || cmd.Flags().Changed("namespace")) {
-				return usageErrorf("--name and --namespace apply only to --format %s", export.FormatK8sSecret)
+				return cmderr.Usagef("--name and --namespace apply only to --format %s", export.FormatK8sSecret)
 			}
 			if opts.Format == export.FormatK8sSecret {
 				if err := export.ValidateSecretName(opts.Name, opts.Namespace); err != nil {
-					return &usageError{err}
+					return cmderr.Usage(err)
 				}
 			}
 			if runF != nil {
@@ -121,24 +125,24 @@ docker and buildkit use but the kubelet ignores.`,
 
 // knownForExport lists the keystore's keys and the provider-served hosts
 // regkey knows of (see discoverHosts), each registry once.
-func knownForExport(ctx context.Context, f *Factory, l *credentialLookup) ([]knownHost, error) {
-	var out []knownHost
+func knownForExport(ctx context.Context, f *cmdutil.Factory, l *credentialLookup) ([]inventory.Known, error) {
+	var out []inventory.Known
 	store, info, err := f.Keystore(ctx)
 	if err != nil {
-		return nil, hintUnavailable(err)
+		return nil, cmdutil.HintUnavailable(err)
 	}
 	keys, err := store.List(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing the %s keystore: %w", info.Backend, hintUnavailable(err))
+		return nil, fmt.Errorf("listing the %s keystore: %w", info.Backend, cmdutil.HintUnavailable(err))
 	}
-	for _, k := range sortedKeys(keys) {
-		out = append(out, knownHost{Host: k, Origin: originKeystore})
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		out = append(out, inventory.Known{Host: k, Origin: originKeystore})
 	}
 	if l.router == nil {
 		return out, nil
 	}
 	warn := func(format string, a ...any) { fmt.Fprintf(f.IO.ErrOut, "regkey: warning: "+format+"\n", a...) }
-	for _, h := range discoverHosts(f, l.cache, warn) {
+	for _, h := range f.DiscoverHosts(l.cache, warn) {
 		k, err := auth.ParseKey(h.Host)
 		if err != nil {
 			continue

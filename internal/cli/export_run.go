@@ -9,20 +9,22 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/export"
+	"github.com/regkey/regkey/internal/inventory"
 )
 
 func exportRun(ctx context.Context, opts *ExportOptions) error {
 	toStdout := opts.Output == "" || opts.Output == "-"
 	if toStdout && opts.IO.OutTTY && !opts.Force {
-		return withHint(usageErrorf("refusing to print registry credentials on a terminal"),
+		return cmderr.WithHint(cmderr.Usagef("refusing to print registry credentials on a terminal"),
 			"pipe or redirect the output, write it with --output FILE, or add --force")
 	}
 	ctx, cancel := context.WithTimeout(ctx, ExportTimeout)
 	defer cancel()
-	hosts := make([]knownHost, 0, len(opts.Hosts))
+	hosts := make([]inventory.Known, 0, len(opts.Hosts))
 	for _, h := range opts.Hosts {
-		hosts = append(hosts, knownHost{Host: h, Origin: originArgument})
+		hosts = append(hosts, inventory.Known{Host: h, Origin: inventory.OriginArgument})
 	}
 	if len(hosts) == 0 {
 		var err error
@@ -32,7 +34,7 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 	}
 	entries, failed := collectExport(ctx, opts, hosts)
 	if len(failed) > 0 {
-		return fmt.Errorf("no credentials for %s; nothing was written: %w", strings.Join(failed, ", "), &PartialError{Failed: failed})
+		return fmt.Errorf("no credentials for %s; nothing was written: %w", strings.Join(failed, ", "), &cmderr.Partial{Failed: failed})
 	}
 	if len(entries) == 0 {
 		return errors.New("no credentials to export: regkey holds none and no provider serves a known registry")
@@ -48,14 +50,14 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 	if err := writeSecretFile(opts.Output, data); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Wrote %d registr%s (%s) to %s\n", len(entries), plural(len(entries), "y", "ies"), opts.Format, opts.Output)
+	fmt.Fprintf(opts.IO.ErrOut, "Wrote %d registr%s (%s) to %s\n", len(entries), cmderr.Plural(len(entries), "y", "ies"), opts.Format, opts.Output)
 	return nil
 }
 
 // collectExport looks up each host once. A named host without a credential,
 // and any host whose source fails, is reported on stderr and returned in
 // failed; a discovered host without one is only noted.
-func collectExport(ctx context.Context, opts *ExportOptions, hosts []knownHost) (entries []export.Entry, failed []string) {
+func collectExport(ctx context.Context, opts *ExportOptions, hosts []inventory.Known) (entries []export.Entry, failed []string) {
 	lookup := opts.Lookup()
 	seen := map[string]bool{}
 	for _, h := range hosts {
@@ -75,7 +77,7 @@ func collectExport(ctx context.Context, opts *ExportOptions, hosts []knownHost) 
 		seen[id] = true
 		c, _, err := lookup.Credential(ctx, h.Host)
 		switch {
-		case errors.Is(err, auth.ErrNotFound) && h.Origin != originArgument:
+		case errors.Is(err, auth.ErrNotFound) && h.Origin != inventory.OriginArgument:
 			fmt.Fprintf(opts.IO.ErrOut, "regkey: skipping %s (%s): no credential\n", k.Host, h.Origin)
 			continue
 		case errors.Is(err, auth.ErrNotFound):
@@ -83,7 +85,7 @@ func collectExport(ctx context.Context, opts *ExportOptions, hosts []knownHost) 
 			failed = append(failed, h.Host)
 			continue
 		case err != nil:
-			fmt.Fprintf(opts.IO.ErrOut, "regkey: %s: %s\n", h.Host, oneLineErr(err))
+			fmt.Fprintf(opts.IO.ErrOut, "regkey: %s: %s\n", h.Host, cmderr.OneLine(err))
 			failed = append(failed, h.Host)
 			continue
 		case c.Empty():

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/inventory"
 )
 
 func Test_NewCmdExport(t *testing.T) {
@@ -72,12 +74,12 @@ func (m mapSource) Credential(_ context.Context, key string) (auth.Credential, t
 	return c, time.Time{}, nil
 }
 
-func exportTest(tty bool, src mapSource, known []knownHost) (*ExportOptions, *bytes.Buffer, *bytes.Buffer) {
+func exportTest(tty bool, src mapSource, known []inventory.Known) (*ExportOptions, *bytes.Buffer, *bytes.Buffer) {
 	ios, out, errOut := cmdTestIO("", tty)
 	return &ExportOptions{
 		IO: ios, Format: "dockerconfigjson", Name: DefaultSecretName,
 		Lookup: func() credentialSource { return src },
-		Known:  func(context.Context) ([]knownHost, error) { return known, nil },
+		Known:  func(context.Context) ([]inventory.Known, error) { return known, nil },
 	}, out, errOut
 }
 
@@ -148,7 +150,7 @@ func Test_exportRunFailures(t *testing.T) {
 		opts, _, errOut := exportTest(false, exportCreds, nil)
 		opts.Hosts, opts.Output, opts.Format = hosts, out, "k8s-secret"
 		err := exportRun(context.Background(), opts)
-		var partial *PartialError
+		var partial *cmderr.Partial
 		if !errors.As(err, &partial) || len(partial.Failed) != 1 || partial.Failed[0] != hosts[1] {
 			t.Errorf("export %v: err %v, want %s failed", hosts, err, hosts[1])
 		}
@@ -163,12 +165,12 @@ func Test_exportRunFailures(t *testing.T) {
 
 func Test_exportRunAllKnown(t *testing.T) {
 	t.Parallel()
-	known := []knownHost{
-		{"https://index.docker.io/v1/", originKeystore},
-		{"docker.io", originDocker}, // the same registry again
-		{"https://index.docker.io/v1/access-token", originKeystore},
-		{"ghcr.io", originKeystore},
-		{"gone.fake.test", originCache}, // no credential now: skipped
+	known := []inventory.Known{
+		{Host: "https://index.docker.io/v1/", Origin: originKeystore},
+		{Host: "docker.io", Origin: inventory.OriginDocker}, // the same registry again
+		{Host: "https://index.docker.io/v1/access-token", Origin: originKeystore},
+		{Host: "ghcr.io", Origin: originKeystore},
+		{Host: "gone.fake.test", Origin: inventory.OriginCache}, // no credential now: skipped
 	}
 	opts, out, errOut := exportTest(false, exportCreds, known)
 	opts.Format = "env"

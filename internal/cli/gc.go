@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+
+	"github.com/regkey/regkey/config"
 )
 
 // helperMemoryLimit is the heap size at which a helper process starts
@@ -21,7 +23,7 @@ const helperMemoryLimit = 64 << 20
 // process keep the default collector; GOGC or GOMEMLIMIT in the environment
 // wins.
 func tuneHelperGC(args []string) {
-	if len(args) == 0 || !strings.HasPrefix(strings.TrimSuffix(filepath.Base(args[0]), ".exe"), HelperPrefix) {
+	if len(args) == 0 || !strings.HasPrefix(strings.TrimSuffix(filepath.Base(args[0]), ".exe"), config.HelperPrefix) {
 		return
 	}
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {

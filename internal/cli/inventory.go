@@ -13,12 +13,15 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/childenv"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/fix"
 	"github.com/regkey/regkey/keystore"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
 
-// inventoryDeps are what status and doctor read; the Factory provides them
+// inventoryDeps are what status and doctor read; the cmdutil.Factory provides them
 // and tests replace them.
 type inventoryDeps struct {
 	Env   config.Env
@@ -42,14 +45,14 @@ type inventoryDeps struct {
 	Self string
 }
 
-func depsFromFactory(f *Factory) inventoryDeps {
+func depsFromFactory(f *cmdutil.Factory) inventoryDeps {
 	return inventoryDeps{
 		Env: f.Env, Paths: f.Paths, GOOS: runtime.GOOS, UID: os.Getuid(),
 		Keystore: f.Keystore, Settings: f.Settings, Router: f.Router,
-		Cache:    f.tokenCache(nil),
-		LookPath: func(n string) (string, error) { return lookPath(f.Env, n) },
+		Cache:    f.TokenCache(nil),
+		LookPath: func(n string) (string, error) { return childenv.LookPath(f.Env, n) },
 		Now:      f.Now,
-		Self:     selfPath(),
+		Self:     fix.SelfPath(),
 	}
 }
 
@@ -57,9 +60,9 @@ func depsFromFactory(f *Factory) inventoryDeps {
 // doctor, so that a hung keyring is reported rather than waited for.
 const keystoreTimeout = 10 * time.Second
 
-// inventory is what regkey knows about registries, gathered from files and
+// snapshot is what regkey knows about registries, gathered from files and
 // the keystore without any network access.
-type inventory struct {
+type snapshot struct {
 	cache     *tokencache.Cache
 	store     keystore.Store
 	storeInfo keystore.Info
@@ -85,8 +88,8 @@ type inventory struct {
 	rcErr       error
 }
 
-func gatherInventory(ctx context.Context, d inventoryDeps) *inventory {
-	inv := &inventory{cache: d.Cache}
+func gatherInventory(ctx context.Context, d inventoryDeps) *snapshot {
+	inv := &snapshot{cache: d.Cache}
 	kctx, cancel := context.WithTimeout(ctx, keystoreTimeout)
 	defer cancel()
 	inv.store, inv.storeInfo, inv.storeErr = d.Keystore(kctx)
@@ -134,7 +137,7 @@ func readIfExists(path string) (*config.AuthFile, error) {
 }
 
 // files returns every auth file that was read, each once.
-func (inv *inventory) files() []*config.AuthFile {
+func (inv *snapshot) files() []*config.AuthFile {
 	var out []*config.AuthFile
 	seen := map[string]bool{} // by target: a podman file may be docker's
 	for _, f := range append([]*config.AuthFile{inv.docker}, inv.podFiles...) {
@@ -147,7 +150,7 @@ func (inv *inventory) files() []*config.AuthFile {
 }
 
 // hostKeys returns the keystore keys that serve host, sorted.
-func (inv *inventory) hostKeys(host string) []string {
+func (inv *snapshot) hostKeys(host string) []string {
 	var out []string
 	for raw := range inv.stored {
 		if k, err := auth.ParseKey(raw); err == nil && !k.Opaque && k.Host == host {
@@ -160,7 +163,7 @@ func (inv *inventory) hostKeys(host string) []string {
 
 // hosts lists every registry host regkey knows of: keystore entries, rules
 // naming one host, and hosts named in docker's and podman's files.
-func (inv *inventory) hosts() []string {
+func (inv *snapshot) hosts() []string {
 	set := map[string]bool{}
 	for raw := range inv.stored {
 		if k, err := auth.ParseKey(raw); err == nil && !k.Opaque {
@@ -189,7 +192,7 @@ func (inv *inventory) hosts() []string {
 }
 
 // route returns the route for host, or an error naming it.
-func (inv *inventory) route(host string) (providers.Route, error) {
+func (inv *snapshot) route(host string) (providers.Route, error) {
 	if inv.router == nil {
 		if inv.routerErr != nil {
 			return providers.Route{}, inv.routerErr
@@ -207,11 +210,11 @@ func (inv *inventory) route(host string) (providers.Route, error) {
 	return r, nil
 }
 
-func (inv *inventory) dockerRoute(host string) config.ClientRoute {
+func (inv *snapshot) dockerRoute(host string) config.ClientRoute {
 	return config.DockerRoute(inv.docker, host)
 }
 
-func (inv *inventory) podmanRoute(host string) config.ClientRoute {
+func (inv *snapshot) podmanRoute(host string) config.ClientRoute {
 	helpers := inv.helpers
 	if inv.rcErr != nil {
 		helpers = config.DefaultCredentialHelpers
@@ -220,7 +223,7 @@ func (inv *inventory) podmanRoute(host string) config.ClientRoute {
 }
 
 // cacheLookup returns the cached token of p for k, without network.
-func (inv *inventory) cacheLookup(p providers.Provider, k auth.Key) (tokencache.Entry, bool) {
+func (inv *snapshot) cacheLookup(p providers.Provider, k auth.Key) (tokencache.Entry, bool) {
 	if inv.cache == nil || p == nil {
 		return tokencache.Entry{}, false
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/kubelet"
 )
 
@@ -16,7 +17,7 @@ const KubeletTimeout = 50 * time.Second
 
 // KubeletOptions are the inputs of `regkey kubelet-provider`.
 type KubeletOptions struct {
-	IO IOStreams
+	IO cmdutil.IOStreams
 	// Lookup returns the credential source; it is called once per run.
 	Lookup func() kubelet.Lookup
 	// Now is the clock for cacheDuration.
@@ -27,7 +28,7 @@ type KubeletOptions struct {
 
 // NewCmdKubelet builds `regkey kubelet-provider`. runF replaces kubeletRun
 // in tests.
-func NewCmdKubelet(f *Factory, runF func(*KubeletOptions) error) *cobra.Command {
+func NewCmdKubelet(f *cmdutil.Factory, runF func(*KubeletOptions) error) *cobra.Command {
 	opts := &KubeletOptions{
 		IO:     f.IO,
 		Lookup: func() kubelet.Lookup { return kubeletLookup{newCredentialLookup(f)} },
@@ -67,7 +68,7 @@ kubelet's one-minute limit.`,
 
   echo '{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app"}' |
     regkey kubelet-provider`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(opts)

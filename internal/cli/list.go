@@ -4,17 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/keystore"
 )
 
 // ListOptions are the inputs of `regkey list`.
 type ListOptions struct {
-	IO IOStreams
+	IO cmdutil.IOStreams
 	// Keystore opens the static keystore.
 	Keystore func(context.Context) (keystore.Store, keystore.Info, error)
 
@@ -48,7 +51,7 @@ type listEntry struct {
 }
 
 // NewCmdList builds `regkey list`. runF replaces listRun in tests.
-func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{IO: f.IO, Keystore: f.Keystore}
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -65,7 +68,7 @@ Registries served by a provider (ECR, ACR, Google, GHCR, GitLab) are not
 listed: their tokens are not stored here.`,
 		Example: `  regkey list
   regkey list --json | jq -r '.credentials[].key'`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(opts)
@@ -87,7 +90,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return fmt.Errorf("listing the %s keystore: %w", info.Backend, err)
 	}
 	entries := make([]listEntry, 0, len(all))
-	for _, key := range sortedKeys(all) {
+	for _, key := range slices.Sorted(maps.Keys(all)) {
 		e := listEntry{Key: key, Username: all[key], IdentityToken: all[key] == auth.TokenUsername}
 		if k, err := auth.ParseKey(key); err == nil {
 			e.Host = k.Host
@@ -103,7 +106,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		})
 	}
 	if len(entries) == 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "No credentials stored in the %s keystore%s%s\n", info.Backend, location(info), reason(info))
+		fmt.Fprintf(opts.IO.ErrOut, "No credentials stored in the %s keystore%s%s\n", info.Backend, info.WhereSuffix(), info.WhySuffix())
 		return nil
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
@@ -118,14 +121,6 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Keystore: %s%s%s\n", info.Backend, location(info), reason(info))
+	fmt.Fprintf(opts.IO.ErrOut, "Keystore: %s%s%s\n", info.Backend, info.WhereSuffix(), info.WhySuffix())
 	return nil
-}
-
-// reason renders "; <why this backend>" for a keystore Info, or "".
-func reason(info keystore.Info) string {
-	if info.Reason == "" {
-		return ""
-	}
-	return "; " + info.Reason
 }

@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"path/filepath"
+	"slices"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/netenv"
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/internal/version"
 	"github.com/regkey/regkey/keystore"
@@ -18,12 +23,12 @@ import (
 
 // LoginOptions are the inputs of `regkey login`.
 type LoginOptions struct {
-	IO IOStreams
+	IO cmdutil.IOStreams
 	// Keystore opens the static keystore.
 	Keystore func(context.Context) (keystore.Store, keystore.Info, error)
 	// Verify checks credentials with the registry (regauth.Verify).
 	Verify func(context.Context, string, auth.Credential, regauth.Options) (regauth.Result, error)
-	// VerifyOptions carry what the Factory knows: certs.d dirs, proxy,
+	// VerifyOptions carry what the cmdutil.Factory knows: certs.d dirs, proxy,
 	// user agent. Insecure and Log are set from the flags.
 	VerifyOptions regauth.Options
 	// Prompt reads the username and password from a terminal.
@@ -44,7 +49,7 @@ type LoginOptions struct {
 }
 
 // NewCmdLogin builds `regkey login`. runF replaces loginRun in tests.
-func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
+func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
 	opts := &LoginOptions{
 		IO:       f.IO,
 		Keystore: f.Keystore,
@@ -53,7 +58,7 @@ func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
 		Owner:    providerOwner(f),
 		VerifyOptions: regauth.Options{
 			CertDirs:  dockerCertDirs(f),
-			Proxy:     proxyFunc(f.Env),
+			Proxy:     netenv.ProxyFunc(f.Env),
 			UserAgent: "regkey/" + version.Version,
 		},
 	}
@@ -97,16 +102,16 @@ every request and redirect.`,
 				opts.Server = args[0]
 			}
 			if cmd.Flags().Changed("password") && opts.PasswordStdin {
-				return usageErrorf("--password and --password-stdin are mutually exclusive")
+				return cmderr.Usagef("--password and --password-stdin are mutually exclusive")
 			}
 			if cmd.Flags().Changed("password") && opts.Password == "" {
-				return usageErrorf("--password is empty")
+				return cmderr.Usagef("--password is empty")
 			}
 			if opts.PasswordStdin && opts.Username == "" {
-				return usageErrorf("--password-stdin needs --username")
+				return cmderr.Usagef("--password-stdin needs --username")
 			}
 			if opts.NoVerify && opts.Strict {
-				return usageErrorf("--no-verify and --strict are mutually exclusive")
+				return cmderr.Usagef("--no-verify and --strict are mutually exclusive")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -127,7 +132,7 @@ every request and redirect.`,
 }
 
 // dockerCertDirs are the certs.d directories docker trusts per registry.
-func dockerCertDirs(f *Factory) []string {
+func dockerCertDirs(f *cmdutil.Factory) []string {
 	dirs := []string{"/etc/docker/certs.d"}
 	if f.Paths.DockerConfig != "" {
 		dirs = append(dirs, filepath.Join(filepath.Dir(f.Paths.DockerConfig), "certs.d"))
@@ -155,7 +160,7 @@ func parseServer(server string) (auth.Key, error) {
 	}
 	k, err := auth.ParseKey(server)
 	if err != nil {
-		return k, usageErrorf("%v", err)
+		return k, cmderr.Usagef("%v", err)
 	}
 	return k, nil
 }
@@ -166,7 +171,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		return err
 	}
 	if k.Opaque {
-		return usageErrorf("%s is not a registry", k.Raw)
+		return cmderr.Usagef("%s is not a registry", k.Raw)
 	}
 	key := StoreKey(k)
 	noteOwner(opts.IO, opts.Owner, k,
@@ -195,7 +200,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		}
 		if res.Anonymous {
 			if opts.Strict {
-				return withHint(fmt.Errorf("%s: %s; nothing stored (--strict)", k.Host, regauth.AnonymousNote),
+				return cmderr.WithHint(fmt.Errorf("%s: %s; nothing stored (--strict)", k.Host, regauth.AnonymousNote),
 					"run without --strict to store the credentials anyway")
 			}
 			fmt.Fprintf(opts.IO.ErrOut, "WARNING: %s: %s\n", k.Host, regauth.AnonymousNote)
@@ -228,7 +233,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if verified {
 		fmt.Fprintln(opts.IO.Out, "Login Succeeded")
 	}
-	fmt.Fprintf(opts.IO.Out, "%s for %s stored in the %s keystore%s\n", what, key, info.Backend, location(info))
+	fmt.Fprintf(opts.IO.Out, "%s for %s stored in the %s keystore%s\n", what, key, info.Backend, info.WhereSuffix())
 	return nil
 }
 
@@ -242,7 +247,7 @@ func removeOtherSpellings(ctx context.Context, store keystore.Store, k auth.Key,
 	}
 	var removed []string
 	var errs []error
-	for _, stored := range sortedKeys(all) {
+	for _, stored := range slices.Sorted(maps.Keys(all)) {
 		sk, err := auth.ParseKey(stored)
 		if stored == keep || err != nil || sk.Path != "" || !auth.SameRegistry(sk, k) {
 			continue
@@ -258,7 +263,7 @@ func removeOtherSpellings(ctx context.Context, store keystore.Store, k auth.Key,
 
 // providerOwner returns a function that routes a key the way the helper
 // does (settings rules, then built-in detection).
-func providerOwner(f *Factory) func(auth.Key) (string, string, error) {
+func providerOwner(f *cmdutil.Factory) func(auth.Key) (string, string, error) {
 	return func(k auth.Key) (string, string, error) {
 		r, err := f.Router()
 		if err != nil {
@@ -274,7 +279,7 @@ func providerOwner(f *Factory) func(auth.Key) (string, string, error) {
 
 // noteOwner tells the user on stderr when a provider serves k, since a
 // keystore entry is then only a fallback.
-func noteOwner(ios IOStreams, owner func(auth.Key) (string, string, error), k auth.Key, consequence string) {
+func noteOwner(ios cmdutil.IOStreams, owner func(auth.Key) (string, string, error), k auth.Key, consequence string) {
 	if owner == nil {
 		return
 	}
@@ -291,20 +296,20 @@ func noteOwner(ios IOStreams, owner func(auth.Key) (string, string, error), k au
 func loginHint(err error, k auth.Key) error {
 	switch {
 	case errors.Is(err, regauth.ErrInvalidCredentials):
-		return withHint(err, "check the username and the password or token (and the token's scopes); nothing was stored")
+		return cmderr.WithHint(err, "check the username and the password or token (and the token's scopes); nothing was stored")
 	case errors.Is(err, regauth.ErrPlainHTTP):
-		return withHint(err, "if "+k.Host+" really serves plain HTTP, add --insecure")
+		return cmderr.WithHint(err, "if "+k.Host+" really serves plain HTTP, add --insecure")
 	case errors.Is(err, regauth.ErrCertificate):
-		return withHint(err, fmt.Sprintf("put the registry's CA certificate in /etc/docker/certs.d/%s/ca.crt or ~/.docker/certs.d/%s/ca.crt, or add --insecure", k.Host, k.Host))
+		return cmderr.WithHint(err, fmt.Sprintf("put the registry's CA certificate in /etc/docker/certs.d/%s/ca.crt or ~/.docker/certs.d/%s/ca.crt, or add --insecure", k.Host, k.Host))
 	case errors.Is(err, regauth.ErrUnsupported):
-		return withHint(err, "use --no-verify to store the credentials without checking them")
+		return cmderr.WithHint(err, "use --no-verify to store the credentials without checking them")
 	case errors.Is(err, regauth.ErrRedirect):
-		return withHint(err, "regkey sends credentials only to the host they are for; if you trust the host the redirect names, log in to it directly. Nothing was stored")
+		return cmderr.WithHint(err, "regkey sends credentials only to the host they are for; if you trust the host the redirect names, log in to it directly. Nothing was stored")
 	case errors.Is(err, regauth.ErrPlainHTTPTokenServer):
-		return withHint(err, "the token server would get the password in clear; it needs HTTPS (--insecure covers only the registry itself). Nothing was stored")
+		return cmderr.WithHint(err, "the token server would get the password in clear; it needs HTTPS (--insecure covers only the registry itself). Nothing was stored")
 	}
 	if hint := unreachableHint(err, k); hint != "" {
-		return withHint(err, hint)
+		return cmderr.WithHint(err, hint)
 	}
 	return err
 }
@@ -335,12 +340,4 @@ func unreachableHint(err error, k auth.Key) string {
 		return where + " did not answer: is the registry up, is a firewall dropping the connection, or is it reached through a proxy (HTTPS_PROXY)? Nothing was stored"
 	}
 	return ""
-}
-
-// location renders " (where)" for a keystore Info, or "".
-func location(info keystore.Info) string {
-	if info.Location == "" {
-		return ""
-	}
-	return " (" + info.Location + ")"
 }

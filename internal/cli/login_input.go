@@ -6,16 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"strings"
 
 	"golang.org/x/term"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/config"
-	"github.com/regkey/regkey/internal/netenv"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/keystore"
 )
 
@@ -30,11 +28,11 @@ type Prompter interface {
 // termPrompter prompts on ErrOut and reads from In, without echo for
 // passwords when In is a terminal.
 type termPrompter struct {
-	ios IOStreams
+	ios cmdutil.IOStreams
 	r   *bufio.Reader
 }
 
-func newTermPrompter(ios IOStreams) *termPrompter {
+func newTermPrompter(ios cmdutil.IOStreams) *termPrompter {
 	return &termPrompter{ios: ios, r: bufio.NewReader(ios.In)}
 }
 
@@ -78,15 +76,15 @@ func readCredential(ctx context.Context, opts *LoginOptions, store keystore.Stor
 			return auth.Credential{}, fmt.Errorf("reading the password from stdin: %w", err)
 		}
 		if len(b) > maxPasswordStdin {
-			return auth.Credential{}, usageErrorf("the password on stdin is longer than %d bytes", maxPasswordStdin)
+			return auth.Credential{}, cmderr.Usagef("the password on stdin is longer than %d bytes", maxPasswordStdin)
 		}
 		pass = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
 		if pass == "" {
-			return auth.Credential{}, usageErrorf("no password on stdin")
+			return auth.Credential{}, cmderr.Usagef("no password on stdin")
 		}
 	}
 	if (user == "" || pass == "") && !opts.IO.InTTY {
-		return auth.Credential{}, withHint(usageErrorf("cannot prompt for a %s: stdin is not a terminal", missing(user, pass)),
+		return auth.Credential{}, cmderr.WithHint(cmderr.Usagef("cannot prompt for a %s: stdin is not a terminal", missing(user, pass)),
 			"pass the password on stdin: regkey login -u USER --password-stdin SERVER")
 	}
 	if user == "" {
@@ -106,7 +104,7 @@ func readCredential(ctx context.Context, opts *LoginOptions, store keystore.Stor
 			user = stored
 		}
 		if user == "" {
-			return auth.Credential{}, usageErrorf("no username given")
+			return auth.Credential{}, cmderr.Usagef("no username given")
 		}
 	}
 	if pass == "" {
@@ -115,7 +113,7 @@ func readCredential(ctx context.Context, opts *LoginOptions, store keystore.Stor
 			return auth.Credential{}, err
 		}
 		if pass = in; pass == "" {
-			return auth.Credential{}, usageErrorf("no password given")
+			return auth.Credential{}, cmderr.Usagef("no password given")
 		}
 	}
 	return auth.Credential{Username: user, Secret: pass}, nil
@@ -129,11 +127,4 @@ func missing(user, pass string) string {
 		return "username"
 	}
 	return "password"
-}
-
-// proxyFunc chooses a proxy per request from the environment snapshot, as
-// net/http's ProxyFromEnvironment would from the process environment
-// (loopback hosts never go through a proxy).
-func proxyFunc(env config.Env) func(*http.Request) (*url.URL, error) {
-	return netenv.ProxyFunc(env)
 }

@@ -16,14 +16,16 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/keystore"
 )
 
 // cmdTestIO returns streams over stdin with captured stdout and stderr.
-func cmdTestIO(stdin string, tty bool) (IOStreams, *bytes.Buffer, *bytes.Buffer) {
+func cmdTestIO(stdin string, tty bool) (cmdutil.IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	var out, errOut bytes.Buffer
-	return IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, InTTY: tty, OutTTY: tty, ErrTTY: tty}, &out, &errOut
+	return cmdutil.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, InTTY: tty, OutTTY: tty, ErrTTY: tty}, &out, &errOut
 }
 
 // memKeystore returns a Keystore func over a memory store holding creds.
@@ -79,7 +81,7 @@ func Test_NewCmdLogin(t *testing.T) {
 				t.Errorf("options (-want +got):\n%s", diff)
 			}
 			if got.Keystore == nil || got.Verify == nil || got.Prompt == nil || got.Owner == nil || len(got.VerifyOptions.CertDirs) != 2 {
-				t.Errorf("options not wired from the Factory: %+v", got)
+				t.Errorf("options not wired from the cmdutil.Factory: %+v", got)
 			}
 		})
 	}
@@ -371,8 +373,7 @@ func TestLoginHint(t *testing.T) {
 		{&net.DNSError{Err: "no such host", Name: "h.example", IsNotFound: true}, "h.example:5000 does not resolve: check the host name"},
 		{context.DeadlineExceeded, "h.example:5000 did not answer: is the registry up"},
 	} {
-		var h *hinted
-		if err := loginHint(fmt.Errorf("x: %w", tc.err), k); !errors.As(err, &h) || !strings.Contains(h.hint, tc.hint) {
+		if err := loginHint(fmt.Errorf("x: %w", tc.err), k); !strings.Contains(cmderr.HintOf(err), tc.hint) {
 			t.Errorf("loginHint(%v) = %v, want a hint containing %q", tc.err, err, tc.hint)
 		}
 	}
@@ -404,7 +405,7 @@ func TestProviderOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	ios, _, _ := cmdTestIO("", false)
-	owner := providerOwner(NewFactory(ios, config.Env{"HOME": dir, "REGKEY_CONFIG": cfg}))
+	owner := providerOwner(cmdutil.NewFactory(ios, config.Env{"HOME": dir, "REGKEY_CONFIG": cfg}))
 	for host, want := range map[string]string{
 		"123456789012.dkr.ecr.eu-west-1.amazonaws.com": "ecr",
 		"registry.example.com":                         "acr",

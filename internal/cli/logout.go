@@ -9,13 +9,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/resolve"
 	"github.com/regkey/regkey/keystore"
 )
 
 // LogoutOptions are the inputs of `regkey logout`.
 type LogoutOptions struct {
-	IO IOStreams
+	IO cmdutil.IOStreams
 	// Keystore opens the static keystore.
 	Keystore func(context.Context) (keystore.Store, keystore.Info, error)
 	// Owner names the provider that serves a registry, as in LoginOptions.
@@ -25,7 +26,7 @@ type LogoutOptions struct {
 }
 
 // NewCmdLogout builds `regkey logout`. runF replaces logoutRun in tests.
-func NewCmdLogout(f *Factory, runF func(*LogoutOptions) error) *cobra.Command {
+func NewCmdLogout(f *cmdutil.Factory, runF func(*LogoutOptions) error) *cobra.Command {
 	opts := &LogoutOptions{IO: f.IO, Keystore: f.Keystore, Owner: providerOwner(f)}
 	cmd := &cobra.Command{
 		Use:   "logout [SERVER]",
@@ -129,16 +130,6 @@ func spellingsOf(all map[string]string, k auth.Key) []string {
 		if ok {
 			out = append(out, key)
 		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
 	}
 	slices.Sort(out)
 	return out

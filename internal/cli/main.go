@@ -7,7 +7,6 @@ package cli
 
 import (
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,35 +15,22 @@ import (
 	"golang.org/x/term"
 
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
 )
-
-// HelperPrefix is the prefix of the names docker and podman run helpers by.
-const HelperPrefix = "docker-credential-"
-
-// IOStreams are the standard streams a command uses.
-type IOStreams struct {
-	In     io.Reader
-	Out    io.Writer
-	ErrOut io.Writer
-	// InTTY, OutTTY and ErrTTY report whether each stream is a terminal:
-	// prompts need InTTY, secrets are refused on an OutTTY, progress is
-	// shown on an ErrTTY.
-	InTTY, OutTTY, ErrTTY bool
-}
 
 // Main runs regkey with the process's arguments, environment and streams and
 // returns the exit code.
 func Main() int {
 	tuneHelperGC(os.Args)
-	ios := IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+	ios := cmdutil.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		InTTY: isTerminal(os.Stdin), OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr)}
 	return Run(context.Background(), os.Args, ios, config.EnvFromList(os.Environ()))
 }
 
 // Run dispatches on the base name of args[0]: under a docker-credential-*
 // name it speaks the helper protocol, otherwise it runs the cobra tree.
-func Run(ctx context.Context, args []string, ios IOStreams, env config.Env) int {
-	f := NewFactory(ios, env)
+func Run(ctx context.Context, args []string, ios cmdutil.IOStreams, env config.Env) int {
+	f := cmdutil.NewFactory(ios, env)
 	name := "regkey"
 	if len(args) > 0 {
 		name = programName(args[0])
@@ -74,9 +60,9 @@ func programName(argv0 string) string {
 // case on Windows, where "DOCKER-CREDENTIAL-REGKEY.EXE" is the same file.
 func isHelperName(name string) bool {
 	if runtime.GOOS == "windows" {
-		return len(name) >= len(HelperPrefix) && strings.EqualFold(name[:len(HelperPrefix)], HelperPrefix)
+		return len(name) >= len(config.HelperPrefix) && strings.EqualFold(name[:len(config.HelperPrefix)], config.HelperPrefix)
 	}
-	return strings.HasPrefix(name, HelperPrefix)
+	return strings.HasPrefix(name, config.HelperPrefix)
 }
 
 // isTerminal reports whether f is a terminal. A character device is not

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/internal/version"
 )
@@ -49,7 +50,7 @@ func randomKey(t *testing.T) string {
 // streams and exit code.
 func runHelper(ctx context.Context, env config.Env, stdin string, argv ...string) (stdout, stderr string, code int) {
 	var out, errOut bytes.Buffer
-	ios := IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut}
+	ios := cmdutil.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut}
 	code = Run(ctx, argv, ios, env)
 	return out.String(), errOut.String(), code
 }
@@ -180,7 +181,7 @@ func TestProtocolHonoursDeadline(t *testing.T) {
 	var out, errOut bytes.Buffer
 	never := neverReader{}
 	code := testenv.Returns(t, "get with a stdin that never ends", func() int {
-		return Run(ctx, []string{helperPath, "get"}, IOStreams{In: never, Out: &out, ErrOut: &errOut}, protoEnv(t))
+		return Run(ctx, []string{helperPath, "get"}, cmdutil.IOStreams{In: never, Out: &out, ErrOut: &errOut}, protoEnv(t))
 	})
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)

@@ -8,6 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
@@ -22,7 +25,7 @@ const (
 
 // RefreshOptions are the inputs of `regkey refresh`.
 type RefreshOptions struct {
-	IO IOStreams
+	IO cmdutil.IOStreams
 	// Hosts are the registries named on the command line; none means every
 	// provider-served registry regkey knows of (see Discover).
 	Hosts []string
@@ -38,18 +41,18 @@ type RefreshOptions struct {
 	// Setup returns the router and the token cache.
 	Setup func() (*providers.Router, *tokencache.Cache, error)
 	// Discover lists the known hosts when none are named.
-	Discover func(cache *tokencache.Cache) []knownHost
+	Discover func(cache *tokencache.Cache) []inventory.Known
 }
 
 // NewCmdRefresh builds `regkey refresh`. runF replaces refreshRun in tests.
-func NewCmdRefresh(f *Factory, runF func(*RefreshOptions) error) *cobra.Command {
+func NewCmdRefresh(f *cmdutil.Factory, runF func(*RefreshOptions) error) *cobra.Command {
 	opts := &RefreshOptions{
 		IO:    f.IO,
 		Now:   f.Now,
-		Setup: func() (*providers.Router, *tokencache.Cache, error) { return providerParts(f) },
+		Setup: func() (*providers.Router, *tokencache.Cache, error) { return f.ProviderParts() },
 	}
-	opts.Discover = func(c *tokencache.Cache) []knownHost {
-		return discoverHosts(f, c, func(format string, a ...any) {
+	opts.Discover = func(c *tokencache.Cache) []inventory.Known {
+		return f.DiscoverHosts(c, func(format string, a ...any) {
 			fmt.Fprintf(f.IO.ErrOut, "regkey: warning: "+format+"\n", a...)
 		})
 	}
@@ -82,17 +85,17 @@ and 3 when any failed; the error names each one.`,
   regkey refresh --json | jq -r '.registries[] | select(.status == "failed") | .host'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Hosts = args
-			if err := checkHostArgs(args); err != nil {
+			if err := cmdutil.CheckHostArgs(args); err != nil {
 				return err
 			}
 			if opts.IfExpiringWithin < 0 {
-				return usageErrorf("--if-expiring-within %v: want a positive duration", opts.IfExpiringWithin)
+				return cmderr.Usagef("--if-expiring-within %v: want a positive duration", opts.IfExpiringWithin)
 			}
 			if opts.Jobs < 1 || opts.Jobs > 64 {
-				return usageErrorf("--jobs %d: want 1 to 64", opts.Jobs)
+				return cmderr.Usagef("--jobs %d: want 1 to 64", opts.Jobs)
 			}
 			if opts.Timeout <= 0 {
-				return usageErrorf("--timeout %v: want a positive duration", opts.Timeout)
+				return cmderr.Usagef("--timeout %v: want a positive duration", opts.Timeout)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -110,11 +113,11 @@ and 3 when any failed; the error names each one.`,
 func refreshRun(ctx context.Context, opts *RefreshOptions) error {
 	router, cache, err := opts.Setup()
 	if err != nil {
-		return withHint(err, "fix the settings file (regkey doctor explains it)")
+		return cmderr.WithHint(err, "fix the settings file (regkey doctor explains it)")
 	}
-	hosts := make([]knownHost, 0, len(opts.Hosts))
+	hosts := make([]inventory.Known, 0, len(opts.Hosts))
 	for _, h := range opts.Hosts {
-		hosts = append(hosts, knownHost{Host: h, Origin: originArgument})
+		hosts = append(hosts, inventory.Known{Host: h, Origin: inventory.OriginArgument})
 	}
 	if len(hosts) == 0 {
 		hosts = opts.Discover(cache)
@@ -130,7 +133,7 @@ func refreshRun(ctx context.Context, opts *RefreshOptions) error {
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("refresh failed for %s: %w", strings.Join(failed, ", "), &PartialError{Failed: failed})
+		return fmt.Errorf("refresh failed for %s: %w", strings.Join(failed, ", "), &cmderr.Partial{Failed: failed})
 	}
 	return nil
 }

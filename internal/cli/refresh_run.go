@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
@@ -35,7 +37,7 @@ type refreshResult struct {
 type refreshGroup struct {
 	route providers.Route
 	key   auth.Key // the first registry's key, used for the refresh
-	hosts []knownHost
+	hosts []inventory.Known
 }
 
 // refresher runs one `regkey refresh`.
@@ -49,7 +51,7 @@ type refresher struct {
 }
 
 // run refreshes hosts and returns one result per host, sorted by host.
-func (r *refresher) run(ctx context.Context, hosts []knownHost) []refreshResult {
+func (r *refresher) run(ctx context.Context, hosts []inventory.Known) []refreshResult {
 	groups, results := r.plan(hosts)
 	out := make(chan []refreshResult, len(groups))
 	sem := make(chan struct{}, max(r.opts.Jobs, 1))
@@ -76,7 +78,7 @@ func (r *refresher) run(ctx context.Context, hosts []knownHost) []refreshResult 
 // that cannot be refreshed at all come back as results: malformed or
 // unroutable hosts fail, keystore hosts named on the command line are
 // skipped, and keystore hosts found by discovery are left out.
-func (r *refresher) plan(hosts []knownHost) ([]*refreshGroup, []refreshResult) {
+func (r *refresher) plan(hosts []inventory.Known) ([]*refreshGroup, []refreshResult) {
 	var results []refreshResult
 	var groups []*refreshGroup
 	byToken := map[string]*refreshGroup{}
@@ -100,7 +102,7 @@ func (r *refresher) plan(hosts []knownHost) ([]*refreshGroup, []refreshResult) {
 		case err != nil:
 			results = append(results, refreshResult{Host: k.Host, Origin: h.Origin, Status: statusFailed, Detail: err.Error()})
 			continue
-		case route.Static() && h.Origin == originArgument:
+		case route.Static() && h.Origin == inventory.OriginArgument:
 			results = append(results, refreshResult{Host: k.Host, Provider: providers.Keystore, Origin: h.Origin,
 				Status: statusSkipped, Detail: "served by the keystore: no token to refresh"})
 			continue
@@ -155,11 +157,11 @@ func (r *refresher) refreshGroup(ctx context.Context, g *refreshGroup) []refresh
 			res.Detail = "not cached (REGKEY_NO_CACHE=1)"
 		}
 	case errors.Is(err, providers.ErrNoCredentials) && !g.named():
-		res.Status, res.Detail = statusSkipped, oneLineErr(err)
+		res.Status, res.Detail = statusSkipped, cmderr.OneLine(err)
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		res.Status, res.Detail = statusFailed, fmt.Sprintf("no answer within %v: %s", r.opts.Timeout, oneLineErr(err))
+		res.Status, res.Detail = statusFailed, fmt.Sprintf("no answer within %v: %s", r.opts.Timeout, cmderr.OneLine(err))
 	default:
-		res.Status, res.Detail = statusFailed, oneLineErr(err)
+		res.Status, res.Detail = statusFailed, cmderr.OneLine(err)
 	}
 	return g.fanOut(res)
 }
@@ -168,7 +170,7 @@ func (r *refresher) refreshGroup(ctx context.Context, g *refreshGroup) []refresh
 // on the command line or with a rule.
 func (g *refreshGroup) named() bool {
 	for _, h := range g.hosts {
-		if h.Origin == originArgument || h.Origin == originRule {
+		if h.Origin == inventory.OriginArgument || h.Origin == inventory.OriginRule {
 			return true
 		}
 	}

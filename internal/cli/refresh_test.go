@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
@@ -127,13 +129,13 @@ var refreshNow = time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
 
 // refreshTest returns options over a router sending *.fake.test to p, with a
 // cache in a temp dir, and the buffers.
-func refreshTest(t *testing.T, p *fakeTokens, discovered []knownHost) (*RefreshOptions, *bytes.Buffer, *bytes.Buffer) {
+func refreshTest(t *testing.T, p *fakeTokens, discovered []inventory.Known) (*RefreshOptions, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	return refreshTestIn(t, filepath.Join(t.TempDir(), "cache"), p, discovered)
 }
 
 // refreshTestIn is refreshTest with the cache in dir.
-func refreshTestIn(t *testing.T, dir string, p *fakeTokens, discovered []knownHost) (*RefreshOptions, *bytes.Buffer, *bytes.Buffer) {
+func refreshTestIn(t *testing.T, dir string, p *fakeTokens, discovered []inventory.Known) (*RefreshOptions, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	now := func() time.Time { return refreshNow }
 	if p.now == nil {
@@ -153,7 +155,7 @@ func refreshTestIn(t *testing.T, dir string, p *fakeTokens, discovered []knownHo
 	return &RefreshOptions{
 		IO: ios, Jobs: RefreshJobs, Timeout: RefreshTimeout, Now: now,
 		Setup:    func() (*providers.Router, *tokencache.Cache, error) { return router, cache, nil },
-		Discover: func(*tokencache.Cache) []knownHost { return discovered },
+		Discover: func(*tokencache.Cache) []inventory.Known { return discovered },
 	}, out, errOut
 }
 
@@ -184,16 +186,16 @@ func Test_refreshRunOneFails(t *testing.T) {
 		"c.fake.test": fmt.Errorf("fake c.fake.test: nothing configured: %w", providers.ErrNoCredentials),
 		"d.fake.test": fmt.Errorf("fake d.fake.test: nothing configured: %w", providers.ErrNoCredentials),
 	}}
-	opts, out, _ := refreshTest(t, p, []knownHost{
-		{"c.fake.test", originDocker},        // no credentials, discovered: skipped
-		{"d.fake.test", originRule},          // no credentials, from a rule: failed
-		{"static.example.com", originDocker}, // keystore: left out
+	opts, out, _ := refreshTest(t, p, []inventory.Known{
+		{Host: "c.fake.test", Origin: inventory.OriginDocker},        // no credentials, discovered: skipped
+		{Host: "d.fake.test", Origin: inventory.OriginRule},          // no credentials, from a rule: failed
+		{Host: "static.example.com", Origin: inventory.OriginDocker}, // keystore: left out
 	})
 	opts.JSON = true
 	err := refreshRun(context.Background(), opts)
-	var partial *PartialError
+	var partial *cmderr.Partial
 	if !errors.As(err, &partial) || exitCode(err, &bytes.Buffer{}) != ExitPartial {
-		t.Fatalf("err = %v, want a PartialError (exit 3)", err)
+		t.Fatalf("err = %v, want a cmderr.Partial (exit 3)", err)
 	}
 	if diff := cmp.Diff([]string{"d.fake.test"}, partial.Failed); diff != "" || !strings.Contains(err.Error(), "refresh failed for d.fake.test") {
 		t.Errorf("failed (-want +got):\n%s\nerror: %v", diff, err)
@@ -219,7 +221,7 @@ func Test_refreshRunOneFails(t *testing.T) {
 	for _, r := range got.Registries {
 		switch r.Host {
 		case "a.fake.test":
-			if r.Expires == nil || !r.Expires.Equal(refreshNow.Add(12*time.Hour)) || r.Provider != "fake" || r.Origin != originArgument {
+			if r.Expires == nil || !r.Expires.Equal(refreshNow.Add(12*time.Hour)) || r.Provider != "fake" || r.Origin != inventory.OriginArgument {
 				t.Errorf("a: %+v", r)
 			}
 		case "b.fake.test":
@@ -239,7 +241,7 @@ func Test_refreshRunOneFails(t *testing.T) {
 func Test_refreshRunSharedTokenAndIfExpiring(t *testing.T) {
 	t.Parallel()
 	p := &fakeTokens{ttl: 12 * time.Hour, shared: true}
-	hosts := []knownHost{{"a.fake.test", originRule}, {"b.fake.test", originCache}}
+	hosts := []inventory.Known{{Host: "a.fake.test", Origin: inventory.OriginRule}, {Host: "b.fake.test", Origin: inventory.OriginCache}}
 	dir := filepath.Join(t.TempDir(), "cache")
 	opts, _, _ := refreshTestIn(t, dir, p, hosts)
 	if err := refreshRun(context.Background(), opts); err != nil {
@@ -309,7 +311,7 @@ func Test_refreshRunBounds(t *testing.T) {
 
 func Test_refreshRunNothingKnown(t *testing.T) {
 	t.Parallel()
-	opts, out, errOut := refreshTest(t, &fakeTokens{ttl: time.Hour}, []knownHost{{"static.example.com", originDocker}})
+	opts, out, errOut := refreshTest(t, &fakeTokens{ttl: time.Hour}, []inventory.Known{{Host: "static.example.com", Origin: inventory.OriginDocker}})
 	if err := refreshRun(context.Background(), opts); err != nil || out.Len() != 0 || !strings.Contains(errOut.String(), "No provider-served registries") {
 		t.Errorf("err %v, stdout %q, stderr %q", err, out, errOut)
 	}

@@ -3,114 +3,16 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"runtime"
-	"strings"
 	"time"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/kubelet"
 	"github.com/regkey/regkey/internal/resolve"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
-
-// Where refresh and export found a registry host.
-const (
-	originArgument = "argument"
-	originRule     = "rule"
-	originCache    = "token cache"
-	originDocker   = "docker config"
-	originPodman   = "podman auth"
-)
-
-// knownHost is a registry host and where regkey learned of it.
-type knownHost struct {
-	Host   string
-	Origin string
-}
-
-// checkHostArgs rejects a command-line argument that names no registry
-// (empty, white space, Docker Hub's token keys) as a usage error.
-func checkHostArgs(args []string) error {
-	for _, a := range args {
-		k, err := auth.ParseKey(a)
-		switch {
-		case err != nil:
-			return usageErrorf("%q is not a registry host: %v", a, err)
-		case k.Opaque || k.Host == "":
-			return usageErrorf("%q is not a registry host", a)
-		}
-	}
-	return nil
-}
-
-// providerParts returns the router (built-in detection and the settings
-// file's rules) and the token cache, as protocol mode builds them. The
-// error is an unreadable settings file or a malformed rule.
-func providerParts(f *Factory) (*providers.Router, *tokencache.Cache, error) {
-	router, err := f.Router()
-	if err != nil {
-		return nil, nil, err
-	}
-	return router, f.tokenCache(f.IO.ErrOut), nil
-}
-
-// discoverHosts lists the registry hosts regkey knows of, each once, in
-// this order: the exact (non-glob) matches of the settings file's provider
-// rules, the hosts of cached tokens, the keys of docker's config.json
-// (auths and credHelpers), and those of podman's own auth files. Files that
-// cannot be read are reported on warn and skipped. Callers route each host
-// and keep the ones they need: `refresh` keeps the provider-served ones.
-func discoverHosts(f *Factory, cache *tokencache.Cache, warn func(string, ...any)) []knownHost {
-	var out []knownHost
-	seen := map[string]bool{}
-	add := func(raw, origin string) {
-		k, err := auth.ParseKey(raw)
-		if err != nil || k.Opaque || k.Host == "" || seen[k.Host] {
-			return
-		}
-		seen[k.Host] = true
-		out = append(out, knownHost{Host: k.Host, Origin: origin})
-	}
-	if s, err := f.Settings(); err == nil {
-		for _, r := range s.Registries {
-			if r.Provider != providers.Keystore && !strings.Contains(r.Match, "*") {
-				add(r.Match, originRule)
-			}
-		}
-	}
-	if cache != nil {
-		entries, err := cache.Entries()
-		if err != nil {
-			warn("%v", err)
-		}
-		for _, e := range entries {
-			if e.Host != "" {
-				add(e.Host, originCache)
-			}
-		}
-	}
-	files := []struct{ path, origin string }{{f.Paths.DockerConfig, originDocker}}
-	for _, p := range config.PodmanAuthFor(f.Env, runtime.GOOS, os.Getuid()).OwnFiles() {
-		files = append(files, struct{ path, origin string }{p, originPodman})
-	}
-	for _, file := range files {
-		a, err := config.ReadAuthFile(file.path)
-		if err != nil {
-			warn("%v", err)
-			continue
-		}
-		for _, key := range a.AuthKeys() {
-			add(key, file.origin)
-		}
-		for _, key := range sortedKeys(a.CredHelpers()) {
-			add(key, file.origin)
-		}
-	}
-	return out
-}
 
 // expirySource is resolve.Dynamic that also keeps the expiry of the token
 // it answered with, for the kubelet's cacheDuration. Use one per lookup: it
@@ -152,7 +54,7 @@ func (s *expirySource) Get(ctx context.Context, k auth.Key) (auth.Credential, bo
 // for a key (providers first, then the keystore), with the token's expiry.
 // It implements kubelet.Lookup and serves export.
 type credentialLookup struct {
-	f      *Factory
+	f      *cmdutil.Factory
 	router *providers.Router // nil: keystore only
 	cache  *tokencache.Cache
 }
@@ -160,10 +62,10 @@ type credentialLookup struct {
 // newCredentialLookup builds a lookup for f. When the settings file is
 // unreadable it warns and answers from the keystore alone, as protocol mode
 // does.
-func newCredentialLookup(f *Factory) *credentialLookup {
-	router, cache, err := providerParts(f)
+func newCredentialLookup(f *cmdutil.Factory) *credentialLookup {
+	router, cache, err := f.ProviderParts()
 	if err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "regkey: warning: registry providers are off: %v\n", oneLineErr(err))
+		fmt.Fprintf(f.IO.ErrOut, "regkey: warning: registry providers are off: %v\n", cmderr.OneLine(err))
 	}
 	return &credentialLookup{f: f, router: router, cache: cache}
 }
@@ -185,7 +87,7 @@ func (l *credentialLookup) get(ctx context.Context, serverURL string) (auth.Cred
 		src = &expirySource{router: l.router, cache: l.cache, timeout: resolve.DefaultProviderTimeout}
 		opts.Dynamic = src
 	}
-	c, err := resolve.New(&lazyKeystore{f: l.f}, opts).Get(ctx, serverURL)
+	c, err := resolve.New(cmdutil.LazyKeystore(l.f), opts).Get(ctx, serverURL)
 	if err != nil {
 		return auth.Credential{}, time.Time{}, false, err
 	}

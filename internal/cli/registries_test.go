@@ -15,13 +15,15 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
 
-// testFactory is a Factory over private directories with the file
+// testFactory is a cmdutil.Factory over private directories with the file
 // keystore, and env added.
-func testFactory(t *testing.T, env config.Env) (*Factory, string) {
+func testFactory(t *testing.T, env config.Env) (*cmdutil.Factory, string) {
 	t.Helper()
 	root := t.TempDir()
 	e := config.Env{
@@ -39,7 +41,7 @@ func testFactory(t *testing.T, env config.Env) (*Factory, string) {
 		e[k] = v
 	}
 	ios, _, _ := cmdTestIO("", false)
-	return NewFactory(ios, e), root
+	return cmdutil.NewFactory(ios, e), root
 }
 
 func writeFile(t *testing.T, path, content string) {
@@ -71,15 +73,15 @@ func TestDiscoverHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var warnings []string
-	got := discoverHosts(f, cache, func(format string, a ...any) { warnings = append(warnings, format) })
-	want := []knownHost{
-		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com", originRule},
-		{"cached.fake.test", originCache},
-		{"ghcr.io", originDocker},
-		{"docker.io", originDocker},
-		{"myreg.azurecr.io", originDocker},
-		{"quay.io", originPodman},
-		{"us-docker.pkg.dev", originPodman},
+	got := f.DiscoverHosts(cache, func(format string, a ...any) { warnings = append(warnings, format) })
+	want := []inventory.Known{
+		{Host: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", Origin: inventory.OriginRule},
+		{Host: "cached.fake.test", Origin: inventory.OriginCache},
+		{Host: "ghcr.io", Origin: inventory.OriginDocker},
+		{Host: "docker.io", Origin: inventory.OriginDocker},
+		{Host: "myreg.azurecr.io", Origin: inventory.OriginDocker},
+		{Host: "quay.io", Origin: inventory.OriginPodman},
+		{Host: "us-docker.pkg.dev", Origin: inventory.OriginPodman},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("hosts (-want +got):\n%s", diff)
@@ -90,7 +92,7 @@ func TestDiscoverHosts(t *testing.T) {
 
 	// An unreadable docker config is a warning, not the end.
 	writeFile(t, f.Paths.DockerConfig, `{"auths":`)
-	got = discoverHosts(f, nil, func(format string, a ...any) { warnings = append(warnings, format) })
+	got = f.DiscoverHosts(nil, func(format string, a ...any) { warnings = append(warnings, format) })
 	if len(warnings) != 1 || len(got) != 4 {
 		t.Errorf("with a broken docker config: %d warnings, hosts %v", len(warnings), got)
 	}
@@ -195,13 +197,13 @@ func TestKubeletLookupPerImage(t *testing.T) {
 
 func TestCheckHostArgs(t *testing.T) {
 	t.Parallel()
-	if err := checkHostArgs([]string{"ghcr.io", "https://index.docker.io/v1/", "127.0.0.1:5000/team", "docker.io"}); err != nil {
+	if err := cmdutil.CheckHostArgs([]string{"ghcr.io", "https://index.docker.io/v1/", "127.0.0.1:5000/team", "docker.io"}); err != nil {
 		t.Errorf("registries rejected: %v", err)
 	}
 	for _, bad := range []string{"", "a b", "https://index.docker.io/v1/access-token"} {
-		err := checkHostArgs([]string{"ghcr.io", bad})
+		err := cmdutil.CheckHostArgs([]string{"ghcr.io", bad})
 		if exitCode(err, &bytes.Buffer{}) != ExitUsage || !strings.Contains(err.Error(), fmt.Sprintf("%q", bad)) {
-			t.Errorf("checkHostArgs(%q) = %v, want a usage error naming it", bad, err)
+			t.Errorf("cmdutil.CheckHostArgs(%q) = %v, want a usage error naming it", bad, err)
 		}
 	}
 }

@@ -7,11 +7,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/version"
 )
 
 // runCLI runs the cobra tree and maps its error to an exit code.
-func runCLI(ctx context.Context, f *Factory, args []string) int {
+func runCLI(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
@@ -21,7 +23,7 @@ func runCLI(ctx context.Context, f *Factory, args []string) int {
 }
 
 // NewRootCmd builds a fresh command tree.
-func NewRootCmd(f *Factory) *cobra.Command {
+func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "regkey",
 		Short: "Container-registry credentials for docker, podman, CI and Kubernetes",
@@ -35,7 +37,7 @@ docker credential helper; as regkey it manages logins and explains them.`,
 		SuggestionsMinimumDistance: 2,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &usageError{err}
+		return cmderr.Usage(err)
 	})
 	// A root with its own Args and RunE lets cobra hand "regkey frob" to
 	// the validator below (and so to exit code 2) instead of returning an
@@ -44,11 +46,11 @@ docker credential helper; as regkey it manages logins and explains them.`,
 		if len(args) == 0 {
 			return nil
 		}
-		err := usageErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
+		err := cmderr.Usagef("unknown command %q for %q", args[0], cmd.CommandPath())
 		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-			return withHint(err, "did you mean `regkey "+strings.Join(s, "` or `regkey ")+"`?")
+			return cmderr.WithHint(err, "did you mean `regkey "+strings.Join(s, "` or `regkey ")+"`?")
 		}
-		return withHint(err, "`regkey --help` lists the commands")
+		return cmderr.WithHint(err, "`regkey --help` lists the commands")
 	}
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.AddCommand(
@@ -72,22 +74,13 @@ docker credential helper; as regkey it manages logins and explains them.`,
 	return root
 }
 
-// noArgs is cobra.NoArgs for a command without subcommands: a stray
-// argument is an argument, not the unknown command cobra calls it.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("%s takes no arguments; %q is one too many (`%s --help` shows its flags)", cmd.CommandPath(), args[0], cmd.CommandPath())
-	}
-	return nil
-}
-
 // usageArgs makes the positional-argument checks of c and its subcommands
 // return usage errors, so that wrong arguments exit 2 like wrong flags.
 func usageArgs(c *cobra.Command) {
 	if check := c.Args; check != nil {
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := check(cmd, args); err != nil {
-				return &usageError{err}
+				return cmderr.Usage(err)
 			}
 			return nil
 		}
@@ -97,11 +90,11 @@ func usageArgs(c *cobra.Command) {
 	}
 }
 
-func newVersionCmd(f *Factory) *cobra.Command {
+func newVersionCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print regkey's version",
-		Args:  noArgs,
+		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintf(f.IO.Out, "regkey %s (commit %s)\n", version.Version, version.Commit)
 			return err

@@ -11,15 +11,16 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/childenv"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/fix"
 	"github.com/regkey/regkey/keystore"
 )
 
-// HelperName is the suffix docker and podman know regkey by.
-const HelperName = "regkey"
-
 // SetupOptions are the inputs of `regkey setup`.
 type SetupOptions struct {
-	IO    IOStreams
+	IO    cmdutil.IOStreams
 	Env   config.Env
 	Paths config.Paths
 	// Keystore opens the static keystore.
@@ -58,13 +59,13 @@ type SetupOptions struct {
 }
 
 // NewCmdSetup builds `regkey setup`. runF replaces setupRun in tests.
-func NewCmdSetup(f *Factory, runF func(context.Context, *SetupOptions) error) *cobra.Command {
+func NewCmdSetup(f *cmdutil.Factory, runF func(context.Context, *SetupOptions) error) *cobra.Command {
 	opts := &SetupOptions{
 		IO: f.IO, Env: f.Env, Paths: f.Paths, Keystore: f.Keystore,
 		Route: routeFunc(f), RuleHosts: ruleHostsFunc(f),
-		LookPath: func(name string) (string, error) { return lookPath(f.Env, name) },
+		LookPath: func(name string) (string, error) { return childenv.LookPath(f.Env, name) },
 		Helper:   execHelper{env: f.Env},
-		GOOS:     runtime.GOOS, UID: os.Getuid(), Self: selfPath(),
+		GOOS:     runtime.GOOS, UID: os.Getuid(), Self: fix.SelfPath(),
 	}
 	cmd := &cobra.Command{
 		Use:   "setup",
@@ -145,16 +146,16 @@ By default setup wires what is installed or configured; --docker and
   regkey setup --take-over
   regkey setup --undo --dry-run
   regkey setup --undo --restore-logins`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Undo && (opts.TakeOver || opts.RegistriesConf || opts.NoRegistriesConf || opts.Docker || opts.Podman) {
-				return usageErrorf("--undo takes no other flag than --dry-run, --force and --restore-logins")
+				return cmderr.Usagef("--undo takes no other flag than --dry-run, --force and --restore-logins")
 			}
 			if opts.RestoreLogins && !opts.Undo {
-				return usageErrorf("--restore-logins goes with --undo")
+				return cmderr.Usagef("--restore-logins goes with --undo")
 			}
 			if opts.RegistriesConf && opts.NoRegistriesConf {
-				return usageErrorf("--registries-conf and --no-registries-conf contradict each other")
+				return cmderr.Usagef("--registries-conf and --no-registries-conf contradict each other")
 			}
 
 			if runF != nil {
@@ -184,9 +185,9 @@ By default setup wires what is installed or configured; --docker and
 // naming a missing helper fails every docker login (and setup will have
 // moved the plaintext logins out of the file).
 func helperOnPath(opts *SetupOptions) error {
-	if _, err := opts.LookPath(HelperPrefix + HelperName); err != nil {
-		return withHint(fmt.Errorf("PATH does not find %s%s, so docker and podman could not run it; nothing was changed", HelperPrefix, HelperName),
-			helperPathFix(opts.Env, opts.Self, opts.UID)+"; then run `regkey setup` again (--force wires anyway)")
+	if _, err := opts.LookPath(config.HelperPrefix + config.HelperName); err != nil {
+		return cmderr.WithHint(fmt.Errorf("PATH does not find %s%s, so docker and podman could not run it; nothing was changed", config.HelperPrefix, config.HelperName),
+			fix.HelperPath(opts.Env, opts.Self, opts.UID)+"; then run `regkey setup` again (--force wires anyway)")
 	}
 	return nil
 }

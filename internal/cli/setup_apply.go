@@ -9,6 +9,7 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cmderr"
 )
 
 // printDryRun shows what setup would do: the credentials it would move and
@@ -112,7 +113,7 @@ func (p *setupPlan) apply(opts *SetupOptions) error {
 		}
 		if err := j.Write(e.path, kind, e.old, e.existed, e.mode, e.next); err != nil {
 			if errors.Is(err, config.ErrFileChanged) {
-				err = withHint(err, "docker or podman wrote the file meanwhile; run `regkey setup` again")
+				err = cmderr.WithHint(err, "docker or podman wrote the file meanwhile; run `regkey setup` again")
 			}
 			errs = append(errs, err)
 			continue

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cmderr"
 )
 
 // wantDropIn reports whether setup puts regkey in podman's
@@ -54,19 +55,19 @@ func (p *setupPlan) planDropIn(opts *SetupOptions) error {
 	helpers, from, err := rc.CredentialHelpers(path)
 	if err != nil {
 		if !opts.RegistriesConf {
-			p.warnf("not writing %s, so podman asks regkey only for the registries in credHelpers: %v", path, oneLineErr(err))
+			p.warnf("not writing %s, so podman asks regkey only for the registries in credHelpers: %v", path, cmderr.OneLine(err))
 			return nil
 		}
-		return withHint(err, "fix that registries.conf (podman cannot read it either), then run `regkey setup --registries-conf` again; nothing was changed")
+		return cmderr.WithHint(err, "fix that registries.conf (podman cannot read it either), then run `regkey setup --registries-conf` again; nothing was changed")
 	}
 	e := &fileEdit{client: "podman (registries.conf)", path: path, old: cur, existed: existed, mode: 0o644}
-	if slices.Contains(helpers, HelperName) && !existed {
+	if slices.Contains(helpers, config.HelperName) && !existed {
 		p.notes = append(p.notes, fmt.Sprintf("podman's credential-helpers already list regkey (%s)", from))
 		return nil
 	}
-	e.next = config.RenderDropIn(config.WithHelperFirst(HelperName, helpers), from)
+	e.next = config.RenderDropIn(config.WithHelperFirst(config.HelperName, helpers), from)
 	if e.changed() {
-		e.result.Changes = []string{fmt.Sprintf("credential-helpers = %q", config.WithHelperFirst(HelperName, helpers))}
+		e.result.Changes = []string{fmt.Sprintf("credential-helpers = %q", config.WithHelperFirst(config.HelperName, helpers))}
 	}
 	p.edits = append(p.edits, e)
 	return nil

@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"errors"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
 )
 
 // clientSel is which clients setup wires.
@@ -54,23 +52,8 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// lookPath finds an executable named name in env's PATH (not the process's:
-// regkey may be run with another environment than its own).
-func lookPath(env config.Env, name string) (string, error) {
-	for _, dir := range filepath.SplitList(env.Get("PATH")) {
-		if dir == "" || !filepath.IsAbs(dir) {
-			continue // never the current directory
-		}
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", &fs.PathError{Op: "lookpath", Path: name, Err: errors.New("not found on PATH")}
-}
-
 // routeFunc returns the provider that serves a key, "" for the keystore.
-func routeFunc(f *Factory) func(auth.Key) (string, error) {
+func routeFunc(f *cmdutil.Factory) func(auth.Key) (string, error) {
 	return func(k auth.Key) (string, error) {
 		r, err := f.Router()
 		if err != nil {
@@ -86,7 +69,7 @@ func routeFunc(f *Factory) func(auth.Key) (string, error) {
 
 // ruleHostsFunc returns the hosts the settings' rules name exactly (globs
 // name no host setup could wire).
-func ruleHostsFunc(f *Factory) func() ([]string, error) {
+func ruleHostsFunc(f *cmdutil.Factory) func() ([]string, error) {
 	return func() ([]string, error) {
 		s, err := f.Settings()
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/keystore"
 )
 
@@ -106,7 +107,7 @@ func planSetup(ctx context.Context, opts *SetupOptions, sel clientSel, j *config
 	if err != nil {
 		return nil, err
 	}
-	w := config.Wiring{Helper: HelperName, TakeOver: opts.TakeOver}
+	w := config.Wiring{Helper: config.HelperName, TakeOver: opts.TakeOver}
 	if docker != nil {
 		dw := w
 		dw.CredsStore = true
@@ -185,7 +186,7 @@ func (p *setupPlan) openKeystore(ctx context.Context, opts *SetupOptions) error 
 		if len(p.migrations) > 0 {
 			return fmt.Errorf("%d plaintext login(s) should move into the keystore, which cannot be opened, so nothing was changed: %w", len(p.migrations), err)
 		}
-		p.warnf("the keystore cannot be opened (%v): wiring only the registries named in config files and rules", oneLineErr(err))
+		p.warnf("the keystore cannot be opened (%v): wiring only the registries named in config files and rules", cmderr.OneLine(err))
 		return nil
 	}
 	p.store, p.info = s, info
@@ -194,7 +195,7 @@ func (p *setupPlan) openKeystore(ctx context.Context, opts *SetupOptions) error 
 	for _, m := range p.migrations {
 		if prev, ok := seen[m.key]; ok {
 			if prev.cred != m.cred {
-				return withHint(fmt.Errorf("%s and %s hold different credentials for %q; nothing was changed", prev.from, m.from, m.key),
+				return cmderr.WithHint(fmt.Errorf("%s and %s hold different credentials for %q; nothing was changed", prev.from, m.from, m.key),
 					"remove the stale one from its file, then run `regkey setup` again")
 			}
 			continue
@@ -207,7 +208,7 @@ func (p *setupPlan) openKeystore(ctx context.Context, opts *SetupOptions) error 
 		case err != nil:
 			return fmt.Errorf("reading %q from the %s keystore: %w (nothing was changed)", m.key, info.Backend, err)
 		case have != m.cred:
-			return withHint(fmt.Errorf("the %s keystore already holds another credential for %q than %s; nothing was changed", info.Backend, m.key, m.from),
+			return cmderr.WithHint(fmt.Errorf("the %s keystore already holds another credential for %q than %s; nothing was changed", info.Backend, m.key, m.from),
 				"keep one: `regkey logout "+m.key+"` drops the keystore's, or remove auths[\""+m.key+"\"] from "+m.from+" to keep the keystore's")
 		}
 		out = append(out, m)
@@ -232,7 +233,7 @@ func (p *setupPlan) servedHosts(ctx context.Context, opts *SetupOptions, files [
 	if p.store != nil {
 		list, err := p.store.List(ctx)
 		if err != nil {
-			p.warnf("listing the %s keystore: %v", p.info.Backend, oneLineErr(err))
+			p.warnf("listing the %s keystore: %v", p.info.Backend, cmderr.OneLine(err))
 		}
 		for k := range list {
 			add(k)
@@ -241,7 +242,7 @@ func (p *setupPlan) servedHosts(ctx context.Context, opts *SetupOptions, files [
 	if opts.RuleHosts != nil {
 		hosts, err := opts.RuleHosts()
 		if err != nil {
-			p.warnf("not wiring the hosts of regkey's rules: %v", oneLineErr(err))
+			p.warnf("not wiring the hosts of regkey's rules: %v", cmderr.OneLine(err))
 		}
 		for _, h := range hosts {
 			add(h)
@@ -294,5 +295,5 @@ func (p *setupPlan) addEdit(client string, f *config.AuthFile, w config.Wiring) 
 }
 
 func malformedHint(err error) error {
-	return withHint(err, "fix the file by hand, or move it aside, and run `regkey setup` again; nothing was changed")
+	return cmderr.WithHint(err, "fix the file by hand, or move it aside, and run `regkey setup` again; nothing was changed")
 }

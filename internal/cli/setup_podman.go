@@ -1,13 +1,16 @@
 package cli
 
-import "github.com/regkey/regkey/config"
+import (
+	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cmderr"
+)
 
 // checkRuntimeFile warns about entries in podman's runtime auth.json, which
 // is read before the persistent file regkey wires.
 func (p *setupPlan) checkRuntimeFile(f *config.AuthFile, hosts []string) {
 	helpers := f.CredHelpers()
 	for _, h := range hosts {
-		if name, ok := helpers[h]; ok && name != HelperName {
+		if name, ok := helpers[h]; ok && name != config.HelperName {
 			p.warnf("%s: credHelpers[%q] names docker-credential-%s; podman reads this file first, so it wins over regkey", f.Path, h, name)
 		}
 	}
@@ -37,12 +40,12 @@ func (p *setupPlan) otherHelpersForPodman(opts *SetupOptions, pod config.PodmanA
 		if f == nil {
 			var err error
 			if f, err = config.ReadAuthFile(path); err != nil {
-				p.warnf("podman also reads %s: %v", path, oneLineErr(err))
+				p.warnf("podman also reads %s: %v", path, cmderr.OneLine(err))
 				continue
 			}
 		}
 		for k, h := range f.CredHelpers() {
-			if _, seen := out[k]; !seen && h != "" && h != HelperName {
+			if _, seen := out[k]; !seen && h != "" && h != config.HelperName {
 				out[k] = foreignEntry{helper: h, file: path}
 			}
 		}

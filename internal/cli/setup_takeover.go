@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os/exec"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/childenv"
+	"github.com/regkey/regkey/internal/cmderr"
 )
 
 // helperTimeout bounds one call into another credential helper.
@@ -36,7 +39,7 @@ type execHelper struct{ env config.Env }
 
 func (h execHelper) run(ctx context.Context, name, verb, input string) ([]byte, error) {
 	prog := "docker-credential-" + name
-	path, err := lookPath(h.env, prog)
+	path, err := childenv.LookPath(h.env, prog)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", prog, verb, err)
 	}
@@ -102,13 +105,13 @@ func (p *setupPlan) copyFromOtherHelpers(ctx context.Context, opts *SetupOptions
 	type want struct{ helper, key string }
 	var wants []want
 	if docker != nil {
-		if cs := docker.CredsStore(); cs != "" && cs != HelperName {
+		if cs := docker.CredsStore(); cs != "" && cs != config.HelperName {
 			if opts.DryRun {
 				p.notes = append(p.notes, fmt.Sprintf("would copy every login docker-credential-%s holds into the keystore", cs))
 			} else if list, err := opts.Helper.List(ctx, cs); err != nil {
-				p.warnf("cannot list the logins of docker-credential-%s (%v); they stay there", cs, oneLineErr(err))
+				p.warnf("cannot list the logins of docker-credential-%s (%v); they stay there", cs, cmderr.OneLine(err))
 			} else {
-				for _, k := range sortedKeys(list) {
+				for _, k := range slices.Sorted(maps.Keys(list)) {
 					wants = append(wants, want{cs, k})
 				}
 			}
@@ -126,7 +129,7 @@ func (p *setupPlan) copyFromOtherHelpers(ctx context.Context, opts *SetupOptions
 		sort.Strings(keys)
 		for _, key := range keys {
 			name := helpers[key]
-			if name == "" || name == HelperName || p.providerServes(opts, key) {
+			if name == "" || name == config.HelperName || p.providerServes(opts, key) {
 				continue
 			}
 			if opts.DryRun {
@@ -147,7 +150,7 @@ func (p *setupPlan) copyFromOtherHelpers(ctx context.Context, opts *SetupOptions
 		case err == nil && !c.Empty():
 			p.migrations = append(p.migrations, migration{key: w.key, cred: c, from: "docker-credential-" + w.helper})
 		case err != nil && !errors.Is(err, auth.ErrNotFound):
-			p.warnf("cannot read the login for %s from docker-credential-%s (%v); it stays there", w.key, w.helper, oneLineErr(err))
+			p.warnf("cannot read the login for %s from docker-credential-%s (%v); it stays there", w.key, w.helper, cmderr.OneLine(err))
 		}
 	}
 }

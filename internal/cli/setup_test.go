@@ -15,6 +15,8 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/keystore"
 )
 
@@ -29,12 +31,12 @@ type setupEnv struct {
 
 func newSetupEnv(t *testing.T, installed ...string) *setupEnv {
 	t.Helper()
-	installed = append(installed, HelperPrefix+HelperName) // regkey itself is on PATH
+	installed = append(installed, config.HelperPrefix+config.HelperName) // regkey itself is on PATH
 	home := t.TempDir()
 	env := config.Env{"HOME": home, "XDG_RUNTIME_DIR": filepath.Join(home, "run"), "PATH": "/nonexistent"}
 	s := &setupEnv{store: keystore.NewMemory(), out: &bytes.Buffer{}, errOut: &bytes.Buffer{}, home: home}
 	s.opts = &SetupOptions{
-		IO:    IOStreams{In: strings.NewReader(""), Out: s.out, ErrOut: s.errOut},
+		IO:    cmdutil.IOStreams{In: strings.NewReader(""), Out: s.out, ErrOut: s.errOut},
 		Env:   env,
 		Paths: config.PathsFor(env),
 		Keystore: func(context.Context) (keystore.Store, keystore.Info, error) {
@@ -97,7 +99,7 @@ func TestNewCmdSetupFlags(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
-			f := NewFactory(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, config.Env{"HOME": t.TempDir()})
+			f := cmdutil.NewFactory(cmdutil.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, config.Env{"HOME": t.TempDir()})
 			var got *SetupOptions
 			cmd := NewCmdSetup(f, func(_ context.Context, o *SetupOptions) error { got = o; return nil })
 			cmd.SetArgs(tc.args)
@@ -563,7 +565,7 @@ func TestSetupBackupSecrets(t *testing.T) {
 	deps, _ := testDeps(t, s.store, &fakeProvider{name: "fake"}, "docker-credential-regkey")
 	deps.Env, deps.Paths = s.opts.Env, s.opts.Paths
 	var out bytes.Buffer
-	err := doctorRun(context.Background(), &DoctorOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, Offline: true})
+	err := doctorRun(context.Background(), &DoctorOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, Offline: true})
 	if err == nil || !strings.Contains(out.String(), "the backup `regkey setup` kept of "+s.docker()+", holds plaintext secrets for \"odd.example\"") {
 		t.Errorf("doctor (err %v):\n%s", err, out.String())
 	}
@@ -578,8 +580,7 @@ func TestSetupBackupSecrets(t *testing.T) {
 
 // hasHint reports whether err carries a hint containing want.
 func hasHint(err error, want string) bool {
-	var h *hinted
-	return errors.As(err, &h) && strings.Contains(h.hint, want)
+	return strings.Contains(cmderr.HintOf(err), want)
 }
 
 // lockedStore is a keystore whose reads fail, as a locked keyring's do.

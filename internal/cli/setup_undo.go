@@ -9,6 +9,8 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/keystore"
 )
 
@@ -34,9 +36,9 @@ func setupUndo(ctx context.Context, opts *SetupOptions) error {
 		return j.SetNoRegistriesConf(false) // forget --no-registries-conf too
 	}
 	ks := &undoKeystore{ctx: ctx, open: opts.Keystore}
-	results, planErr := j.PlanUndo(config.UndoOptions{Helper: HelperName, Force: opts.Force, Lookup: ks.get})
+	results, planErr := j.PlanUndo(config.UndoOptions{Helper: config.HelperName, Force: opts.Force, Lookup: ks.get})
 	if planErr != nil && ks.err != nil {
-		planErr = withHint(planErr, "fix the keystore (`regkey doctor` says how), then run `regkey setup --undo` again; the other files are undone")
+		planErr = cmderr.WithHint(planErr, "fix the keystore (`regkey doctor` says how), then run `regkey setup --undo` again; the other files are undone")
 	}
 	st := strandedLogins(ks, results)
 	var restored []restoredLogin
@@ -70,7 +72,7 @@ func setupUndo(ctx context.Context, opts *SetupOptions) error {
 		return err
 	}
 	if skipped > 0 {
-		return withHint(fmt.Errorf("%d file(s) were not undone", skipped),
+		return cmderr.WithHint(fmt.Errorf("%d file(s) were not undone", skipped),
 			"see the reasons above; `regkey setup --undo --force` restores a file from its backup as it was before setup (its later changes are lost)")
 	}
 	fmt.Fprintln(out, "Every login stays in regkey's keystore too (`regkey list`; `regkey logout HOST` removes one).")
@@ -215,7 +217,7 @@ func printUndoDryRun(out io.Writer, results []config.UndoResult) {
 
 // printUndone says what undo did with each file; it returns how many were
 // left alone.
-func printUndone(ios IOStreams, results []config.UndoResult) int {
+func printUndone(ios cmdutil.IOStreams, results []config.UndoResult) int {
 	out, skipped := ios.Out, 0
 	for _, r := range results {
 		switch r.Action {
@@ -256,7 +258,7 @@ func printStranded(out io.Writer, st stranded, dry, restoring bool) {
 	case st.partial:
 		return // files still wired: nothing is stranded yet
 	case st.err != nil:
-		fmt.Fprintf(out, "WARNING: cannot list the keystore (%v): logins made since setup may live only there, where docker and podman no longer look.\n", oneLineErr(st.err))
+		fmt.Fprintf(out, "WARNING: cannot list the keystore (%v): logins made since setup may live only there, where docker and podman no longer look.\n", cmderr.OneLine(st.err))
 		return
 	case len(st.logins) == 0:
 		return

@@ -11,6 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/netenv"
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/internal/version"
 	"github.com/regkey/regkey/providers"
@@ -18,7 +21,7 @@ import (
 
 // StatusOptions are the inputs of `regkey status`.
 type StatusOptions struct {
-	IO   IOStreams
+	IO   cmdutil.IOStreams
 	Deps inventoryDeps
 	// Verify checks a credential with its registry (--check).
 	Verify        func(context.Context, string, auth.Credential, regauth.Options) (regauth.Result, error)
@@ -72,10 +75,10 @@ type statusJSON struct {
 }
 
 // NewCmdStatus builds `regkey status`. runF replaces statusRun in tests.
-func NewCmdStatus(f *Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
+func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
 	opts := &StatusOptions{
 		IO: f.IO, Deps: depsFromFactory(f), Verify: regauth.Verify, CheckTimeout: 20 * time.Second,
-		VerifyOptions: regauth.Options{CertDirs: dockerCertDirs(f), Proxy: proxyFunc(f.Env), UserAgent: "regkey/" + version.Version},
+		VerifyOptions: regauth.Options{CertDirs: dockerCertDirs(f), Proxy: netenv.ProxyFunc(f.Env), UserAgent: "regkey/" + version.Version},
 	}
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -96,7 +99,7 @@ a REGKEY_KEYSTORE it does not know), where plain status only warns.`,
 		Example: `  regkey status
   regkey status --check
   regkey status --json | jq '.registries[] | select(.docker != "docker-credential-regkey")'`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -126,7 +129,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if opts.JSON {
 		out := statusJSON{Keystore: listKeystore{Backend: inv.storeInfo.Backend, Location: inv.storeInfo.Location}, Registries: rows}
 		for _, p := range problems {
-			out.Problems = append(out.Problems, oneLineErr(p))
+			out.Problems = append(out.Problems, cmderr.OneLine(p))
 		}
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
@@ -150,13 +153,13 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		}
 	}
 	if len(failed) > 0 {
-		return &PartialError{Failed: failed}
+		return &cmderr.Partial{Failed: failed}
 	}
 	return nil
 }
 
 // statusRows builds one row per known registry, then one per glob rule.
-func statusRows(inv *inventory, now func() time.Time) []statusRow {
+func statusRows(inv *snapshot, now func() time.Time) []statusRow {
 	var rows []statusRow
 	for _, h := range inv.hosts() {
 		r := statusRow{Registry: h, Keys: inv.hostKeys(h)}
@@ -167,7 +170,7 @@ func statusRows(inv *inventory, now func() time.Time) []statusRow {
 		route, err := inv.route(h)
 		switch {
 		case err != nil:
-			r.Provider, r.Source = "?", "cannot route: "+oneLineErr(err)
+			r.Provider, r.Source = "?", "cannot route: "+cmderr.OneLine(err)
 		case route.Static():
 			r.route = route
 			r.Provider, r.Why = providers.Keystore, route.Reason()
@@ -204,7 +207,7 @@ func statusRows(inv *inventory, now func() time.Time) []statusRow {
 	return rows
 }
 
-func keystoreSource(inv *inventory, r statusRow) string {
+func keystoreSource(inv *snapshot, r statusRow) string {
 	if len(r.Keys) > 0 {
 		return "keystore (" + inv.storeInfo.Backend + ")"
 	}
@@ -217,10 +220,10 @@ func keystoreSource(inv *inventory, r statusRow) string {
 	return "none (anonymous)"
 }
 
-func printStatus(opts *StatusOptions, inv *inventory, rows []statusRow, problems []error) {
+func printStatus(opts *StatusOptions, inv *snapshot, rows []statusRow, problems []error) {
 	out := opts.IO.Out
 	if inv.storeErr == nil {
-		fmt.Fprintf(opts.IO.ErrOut, "keystore: %s%s\n", inv.storeInfo.Backend, location(inv.storeInfo))
+		fmt.Fprintf(opts.IO.ErrOut, "keystore: %s%s\n", inv.storeInfo.Backend, inv.storeInfo.WhereSuffix())
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(out, "regkey knows no registry yet: `regkey login HOST`, or `regkey setup` to adopt docker's logins.")
@@ -241,7 +244,7 @@ func printStatus(opts *StatusOptions, inv *inventory, rows []statusRow, problems
 		tw.Flush()
 	}
 	for _, p := range problems {
-		fmt.Fprintf(opts.IO.ErrOut, "WARNING: %s\n", oneLineErr(p))
+		fmt.Fprintf(opts.IO.ErrOut, "WARNING: %s\n", cmderr.OneLine(p))
 	}
 }
 
@@ -279,7 +282,7 @@ func checkText(c *statusCheck) string {
 
 // inventoryProblems are what status could not read: the keystore, regkey's
 // settings, docker's and podman's files.
-func inventoryProblems(inv *inventory) []error {
+func inventoryProblems(inv *snapshot) []error {
 	var out []error
 	for _, err := range append([]error{inv.storeErr, inv.settingsErr, inv.routerErr, inv.dockerErr, inv.rcErr, inv.legacyErr}, inv.podErrs...) {
 		if err != nil {

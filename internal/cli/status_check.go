@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/providers"
 )
@@ -17,7 +18,7 @@ const checkConcurrency = 4
 
 // checkRows verifies, concurrently, the credential regkey serves for each
 // row with its registry, each within opts.CheckTimeout.
-func checkRows(ctx context.Context, opts *StatusOptions, inv *inventory, rows []statusRow) {
+func checkRows(ctx context.Context, opts *StatusOptions, inv *snapshot, rows []statusRow) {
 	sem := make(chan struct{}, checkConcurrency)
 	var wg sync.WaitGroup
 	for i := range rows {
@@ -41,20 +42,20 @@ func checkRows(ctx context.Context, opts *StatusOptions, inv *inventory, rows []
 	wg.Wait()
 }
 
-func checkOne(ctx context.Context, opts *StatusOptions, inv *inventory, r *statusRow) *statusCheck {
+func checkOne(ctx context.Context, opts *StatusOptions, inv *snapshot, r *statusRow) *statusCheck {
 	cred, err := servedCredential(ctx, inv, r)
 	if errors.Is(err, auth.ErrNotFound) {
 		return nil // regkey serves nothing for it: nothing to check
 	}
 	if err != nil {
-		return &statusCheck{Message: oneLineErr(err)}
+		return &statusCheck{Message: cmderr.OneLine(err)}
 	}
 	res, err := opts.Verify(ctx, r.Registry, cred, opts.VerifyOptions)
 	if err != nil {
 		if ctx.Err() != nil {
 			return &statusCheck{Message: fmt.Sprintf("no answer within %s", opts.CheckTimeout)}
 		}
-		return &statusCheck{Message: oneLineErr(err)}
+		return &statusCheck{Message: cmderr.OneLine(err)}
 	}
 	if res.Anonymous {
 		return &statusCheck{OK: true, Message: regauth.AnonymousNote}
@@ -64,7 +65,7 @@ func checkOne(ctx context.Context, opts *StatusOptions, inv *inventory, r *statu
 
 // servedCredential is the credential regkey gives clients for a row: the
 // provider's token (through the cache) or the keystore entry.
-func servedCredential(ctx context.Context, inv *inventory, r *statusRow) (auth.Credential, error) {
+func servedCredential(ctx context.Context, inv *snapshot, r *statusRow) (auth.Credential, error) {
 	k, err := auth.ParseKey(r.Registry)
 	if err != nil {
 		return auth.Credential{}, err

@@ -21,6 +21,8 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/keystore"
@@ -98,7 +100,7 @@ func TestStatusRows(t *testing.T) {
 	writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
 
 	var out bytes.Buffer
-	opts := &StatusOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true}
+	opts := &StatusOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true}
 	if err := statusRun(ctx, opts); err != nil {
 		t.Fatal(err)
 	}
@@ -154,11 +156,11 @@ func TestStatusCheck(t *testing.T) {
 		return regauth.Result{}, fmt.Errorf("verifying login to %s: %w", host, regauth.ErrInvalidCredentials)
 	}
 	var out bytes.Buffer
-	opts := &StatusOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true, Check: true, Verify: verify, CheckTimeout: time.Second}
+	opts := &StatusOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true, Check: true, Verify: verify, CheckTimeout: time.Second}
 	err := statusRun(ctx, opts)
-	var partial *PartialError
+	var partial *cmderr.Partial
 	if !errors.As(err, &partial) {
-		t.Fatalf("err = %v, want a PartialError", err)
+		t.Fatalf("err = %v, want a cmderr.Partial", err)
 	}
 	if diff := cmp.Diff([]string{"bad.example", "x.fake.example"}, partial.Failed); diff != "" {
 		t.Errorf("failed (-want +got):\n%s", diff)
@@ -227,7 +229,7 @@ func TestDoctor(t *testing.T) {
 				writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), tc.podman)
 			}
 			var out bytes.Buffer
-			opts := &DoctorOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true, Offline: true}
+			opts := &DoctorOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true, Offline: true}
 			err := doctorRun(ctx, opts)
 			if tc.wantOK != (err == nil) {
 				t.Errorf("err = %v, want ok=%v\n%s", err, tc.wantOK, out.String())
@@ -268,7 +270,7 @@ func TestDoctorClockSkew(t *testing.T) {
 	_ = store.Set(context.Background(), host, auth.Credential{Username: "u", Secret: "p"})
 	deps, _ := testDeps(t, store, &fakeProvider{name: "fake"})
 	var out bytes.Buffer
-	opts := &DoctorOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, HTTP: srv.Client(), ProviderTimeout: time.Second}
+	opts := &DoctorOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, HTTP: srv.Client(), ProviderTimeout: time.Second}
 	_ = doctorRun(context.Background(), opts)
 	if !strings.Contains(out.String(), host+": this machine's clock is 10m0s off") {
 		t.Errorf("no clock skew reported:\n%s", out.String())
@@ -304,7 +306,7 @@ func TestStatusUsesNoNetworkWithoutCheck(t *testing.T) {
 		t.Error("status verified a credential without --check")
 		return regauth.Result{}, nil
 	}
-	opts := &StatusOptions{IO: IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, Deps: deps, Verify: verify, CheckTimeout: time.Second}
+	opts := &StatusOptions{IO: cmdutil.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, Deps: deps, Verify: verify, CheckTimeout: time.Second}
 	if err := statusRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +342,7 @@ func TestStatusCheckIsBoundedPerRegistry(t *testing.T) {
 			return regauth.Result{}, ctx.Err()
 		}
 	}
-	opts := &StatusOptions{IO: IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, Deps: deps, Verify: together,
+	opts := &StatusOptions{IO: cmdutil.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, Deps: deps, Verify: together,
 		CheckTimeout: time.Hour, Check: true, JSON: true}
 	testenv.Returns(t, "status --check of three registries that answer together", func() error { return statusRun(context.Background(), opts) })
 
@@ -351,10 +353,10 @@ func TestStatusCheckIsBoundedPerRegistry(t *testing.T) {
 		return regauth.Result{}, ctx.Err()
 	}
 	var out bytes.Buffer
-	opts = &StatusOptions{IO: IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, Verify: hang,
+	opts = &StatusOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, Verify: hang,
 		CheckTimeout: 300 * time.Millisecond, Check: true, JSON: true}
 	err := testenv.Returns(t, "status --check of three registries that never answer", func() error { return statusRun(context.Background(), opts) })
-	var partial *PartialError
+	var partial *cmderr.Partial
 	if !errors.As(err, &partial) || len(partial.Failed) != 3 {
 		t.Fatalf("err = %v, want three failures", err)
 	}
@@ -385,7 +387,7 @@ func TestStatusCheckCannotCheck(t *testing.T) {
 			name: "unknown keystore",
 			prepare: func(_ *testing.T, d *inventoryDeps) {
 				d.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
-					return nil, keystore.Info{}, usageErrorf("REGKEY_KEYSTORE=%q: want auto, os, pass or file", "bogus")
+					return nil, keystore.Info{}, cmderr.Usagef("REGKEY_KEYSTORE=%q: want auto, os, pass or file", "bogus")
 				}
 			},
 			code: ExitUsage,
@@ -429,7 +431,7 @@ func TestStatusCheckCannotCheck(t *testing.T) {
 			}
 			for _, check := range []bool{true, false} {
 				var stderr bytes.Buffer
-				opts := &StatusOptions{IO: IOStreams{Out: &bytes.Buffer{}, ErrOut: &stderr}, Deps: deps, Check: check, Verify: verify, CheckTimeout: time.Second}
+				opts := &StatusOptions{IO: cmdutil.IOStreams{Out: &bytes.Buffer{}, ErrOut: &stderr}, Deps: deps, Check: check, Verify: verify, CheckTimeout: time.Second}
 				code := exitCode(statusRun(context.Background(), opts), &stderr)
 				want := strings.ReplaceAll(tc.want, "%DOCKER%", deps.Paths.DockerConfig)
 				switch {

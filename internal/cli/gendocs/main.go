@@ -25,6 +25,7 @@ import (
 
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cli"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
@@ -47,7 +48,7 @@ func run(args []string, stderr io.Writer) int {
 
 // generate writes out/man/*.1.gz and out/completions/*.
 func generate(out, version, date string) error {
-	root := cli.NewRootCmd(cli.NewFactory(cli.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}, config.Env{}))
+	root := cli.NewRootCmd(cmdutil.NewFactory(cmdutil.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}, config.Env{}))
 	root.DisableAutoGenTag = true
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

@@ -1,4 +1,7 @@
-package cli
+// Package fix words the fixes regkey suggests: how to make PATH find the
+// helper, and how to take back a file of regkey's that a `sudo regkey`
+// left owned by root.
+package fix
 
 import (
 	"errors"
@@ -14,10 +17,10 @@ import (
 	"github.com/regkey/regkey/config"
 )
 
-// selfPath is the running regkey binary with symlinks resolved, or "" when
+// SelfPath is the running regkey binary with symlinks resolved, or "" when
 // the system cannot say. Hints name it rather than `command -v regkey`,
 // which finds nothing when regkey itself is not on PATH.
-func selfPath() string {
+func SelfPath() string {
 	exe, err := os.Executable()
 	if err != nil {
 		return ""
@@ -28,19 +31,19 @@ func selfPath() string {
 	return exe
 }
 
-// helperPathFix says how to make PATH find docker-credential-regkey, the
+// HelperPath says how to make PATH find docker-credential-regkey, the
 // name docker and podman run: a symlink to self (the running binary) in its
 // own directory when that is on PATH, else in a directory on PATH made for
 // the purpose (~/.local/bin, or /usr/local/bin for root), else the line
 // that puts self's directory on PATH.
-func helperPathFix(env config.Env, self string, uid int) string {
+func HelperPath(env config.Env, self string, uid int) string {
 	if self == "" {
 		return "link the regkey binary as docker-credential-regkey in a directory on PATH"
 	}
 	dir := filepath.Dir(self)
 	onPath := pathDirs(env)
 	link := func(d string) string {
-		return fmt.Sprintf("ln -s %s %s", shellQuote(self), shellQuote(filepath.Join(d, HelperPrefix+HelperName)))
+		return fmt.Sprintf("ln -s %s %s", ShellQuote(self), ShellQuote(filepath.Join(d, config.HelperPrefix+config.HelperName)))
 	}
 	if slices.Contains(onPath, dir) {
 		return "run: " + link(dir)
@@ -55,13 +58,13 @@ func helperPathFix(env config.Env, self string, uid int) string {
 	for _, d := range fit {
 		if slices.Contains(onPath, d) {
 			if _, err := os.Stat(d); err != nil {
-				return fmt.Sprintf("run: mkdir -p %s && %s", shellQuote(d), link(d))
+				return fmt.Sprintf("run: mkdir -p %s && %s", ShellQuote(d), link(d))
 			}
 			return "run: " + link(d)
 		}
 	}
 	fix := fmt.Sprintf("put %s on PATH: add the line `export PATH=\"%s:$PATH\"` to ~/.profile and start a new login shell", dir, homeRelative(env, dir))
-	if _, err := os.Stat(filepath.Join(dir, HelperPrefix+HelperName)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, config.HelperPrefix+config.HelperName)); err != nil {
 		fix = "run `" + link(dir) + "`, then " + fix
 	}
 	return fix
@@ -91,8 +94,8 @@ func homeRelative(env config.Env, path string) string {
 	return path
 }
 
-// shellQuote quotes s for a POSIX shell when it needs quoting.
-func shellQuote(s string) string {
+// ShellQuote quotes s for a POSIX shell when it needs quoting.
+func ShellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:@%=,", r))
 	}) < 0 {
@@ -101,13 +104,13 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// permissionFix is the fix for an error caused by one of regkey's own
+// Permission is the fix for an error caused by one of regkey's own
 // files (in a directory named regkey: the keystore, its key, the token
 // cache, setup's journal) that regkey may not read or write
 // (fs.ErrPermission): which path refuses, whose it is, and the command
 // that gives it back to the user running regkey. It is "" for any other
 // error, a file of someone else's (docker's, an --output) included.
-func permissionFix(err error) string {
+func Permission(err error) string {
 	var pe *fs.PathError
 	if !errors.Is(err, fs.ErrPermission) || !errors.As(err, &pe) || pe.Path == "" || !inRegkeyDir(pe.Path) {
 		return ""
@@ -126,9 +129,9 @@ func permissionFix(err error) string {
 		path = parent
 	}
 	me := currentUser()
-	chown := fmt.Sprintf("sudo chown %s %s && sudo chmod 600 %s", shellQuote(me), shellQuote(path), shellQuote(path))
+	chown := fmt.Sprintf("sudo chown %s %s && sudo chmod 600 %s", ShellQuote(me), ShellQuote(path), ShellQuote(path))
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		chown = fmt.Sprintf("sudo chown -R %s %s && sudo chmod 700 %s", shellQuote(me), shellQuote(path), shellQuote(path))
+		chown = fmt.Sprintf("sudo chown -R %s %s && sudo chmod 700 %s", ShellQuote(me), ShellQuote(path), ShellQuote(path))
 	}
 	return fmt.Sprintf("%s%s, so regkey, running as %s, cannot use it; if it is yours (a `sudo regkey ...` leaves files owned by root in your home), run `%s`",
 		path, describeOwner(path), me, chown)

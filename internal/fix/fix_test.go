@@ -1,4 +1,4 @@
-package cli
+package fix
 
 import (
 	"fmt"
@@ -45,8 +45,8 @@ func TestHelperPathFix(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := config.Env{"HOME": home, "PATH": tc.path}
-			if got := helperPathFix(env, tc.self, tc.uid); got != tc.want {
-				t.Errorf("helperPathFix =\n%s\nwant\n%s", got, tc.want)
+			if got := HelperPath(env, tc.self, tc.uid); got != tc.want {
+				t.Errorf("HelperPath =\n%s\nwant\n%s", got, tc.want)
 			}
 		})
 	}
@@ -67,20 +67,20 @@ func TestPermissionFix(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := fmt.Errorf("listing the file keystore: %w", &fs.PathError{Op: "open", Path: file, Err: fs.ErrPermission})
-	got := permissionFix(err)
+	got := Permission(err)
 	for _, want := range []string{file + " is owned by ", ", mode 0600, so regkey, running as ", "sudo chown ", " && sudo chmod 600 " + file} {
 		if !strings.Contains(got, want) {
-			t.Errorf("permissionFix lacks %q:\n%s", want, got)
+			t.Errorf("Permission lacks %q:\n%s", want, got)
 		}
 	}
-	if got := permissionFix(fmt.Errorf("x: %w", fs.ErrNotExist)); got != "" {
-		t.Errorf("permissionFix of a missing file = %q", got)
+	if got := Permission(fmt.Errorf("x: %w", fs.ErrNotExist)); got != "" {
+		t.Errorf("Permission of a missing file = %q", got)
 	}
-	if got := permissionFix(fs.ErrPermission); got != "" {
-		t.Errorf("permissionFix with no path = %q", got)
+	if got := Permission(fs.ErrPermission); got != "" {
+		t.Errorf("Permission with no path = %q", got)
 	}
 	other := &fs.PathError{Op: "open", Path: filepath.Join(t.TempDir(), "config.json"), Err: fs.ErrPermission}
-	if got := permissionFix(other); got != "" {
-		t.Errorf("permissionFix of a file not regkey's = %q", got)
+	if got := Permission(other); got != "" {
+		t.Errorf("Permission of a file not regkey's = %q", got)
 	}
 }

@@ -1,12 +1,20 @@
-package cli
+// Package cmdutil is what every regkey command shares: the Factory that
+// builds the stores a command uses, the standard streams, and argument
+// checks. Only the command layer (internal/cli and its subpackages)
+// imports it.
+package cmdutil
 
 import (
 	"context"
 	"io"
+	"os"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/keystore"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/builtin"
@@ -58,7 +66,7 @@ func (f *Factory) KeystoreBackend() (string, error) {
 		case "auto", "os", "pass", "file":
 			return b, nil
 		}
-		return "", usageErrorf("REGKEY_KEYSTORE=%q: want auto, os, pass or file", b)
+		return "", cmderr.Usagef("REGKEY_KEYSTORE=%q: want auto, os, pass or file", b)
 	}
 	s, err := f.Settings()
 	if err != nil {
@@ -107,14 +115,41 @@ func (f *Factory) Router() (*providers.Router, error) {
 	return f.router, f.routerErr
 }
 
-// tokenCache returns the provider token cache ($XDG_CACHE_HOME/regkey;
+// TokenCache returns the provider token cache ($XDG_CACHE_HOME/regkey;
 // REGKEY_NO_CACHE=1 disables it), with its warnings going to warn (nil
 // discards them).
-func (f *Factory) tokenCache(warn io.Writer) *tokencache.Cache {
+func (f *Factory) TokenCache(warn io.Writer) *tokencache.Cache {
 	return &tokencache.Cache{
 		Dir:      f.Paths.CacheDir,
 		Now:      f.Now,
 		Disabled: f.Env.Get("REGKEY_NO_CACHE") == "1",
 		Warn:     warn,
 	}
+}
+
+// ProviderParts returns the router (built-in detection and the settings
+// file's rules) and the token cache, as protocol mode builds them. The
+// error is an unreadable settings file or a malformed rule.
+func (f *Factory) ProviderParts() (*providers.Router, *tokencache.Cache, error) {
+	router, err := f.Router()
+	if err != nil {
+		return nil, nil, err
+	}
+	return router, f.TokenCache(f.IO.ErrOut), nil
+}
+
+// DiscoverHosts lists the registry hosts regkey knows of (see
+// inventory.Discover) from f's settings, docker's config.json, podman's
+// auth files and cache (nil: not the cache). An unreadable settings file
+// contributes no rules; unreadable files are reported on warn.
+func (f *Factory) DiscoverHosts(cache *tokencache.Cache, warn func(string, ...any)) []inventory.Known {
+	src := inventory.Sources{
+		Cache:        cache,
+		DockerConfig: f.Paths.DockerConfig,
+		PodmanFiles:  config.PodmanAuthFor(f.Env, runtime.GOOS, os.Getuid()).OwnFiles(),
+	}
+	if s, err := f.Settings(); err == nil {
+		src.Rules = s.Registries
+	}
+	return inventory.Discover(src, warn)
 }

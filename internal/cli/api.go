@@ -42,7 +42,7 @@ func NewCmdAPI(f *cmdutil.Factory, runF func(*APIOptions) error) *cobra.Command 
 	opts := &APIOptions{
 		IO: f.IO,
 		ClientOptions: registryapi.Options{
-			CertDirs:  dockerCertDirs(f),
+			CertDirs:  f.Paths.DockerCertDirs(),
 			Proxy:     netenv.ProxyFunc(f.Env),
 			UserAgent: "regkey/" + version.Version,
 		},

@@ -100,12 +100,12 @@ func (d *doctor) plaintext() {
 		if len(movable) > 0 {
 			found = true
 			d.add("plaintext", sevFail, "run `regkey setup` (it stores them in the keystore, reads them back, then removes them)",
-				"%s holds plaintext secrets for %s", f.Path, quoteAll(movable))
+				"%s holds plaintext secrets for %s", f.Path, cmderr.QuoteAll(movable))
 		}
 		if len(stuck) > 0 {
 			found = true
 			d.add("plaintext", sevWarn, "log in again to the registry (podman login REGISTRY) so that the helper stores it, then remove the entry",
-				"%s holds plaintext secrets regkey cannot move (repository-scoped keys or registry tokens): %s", f.Path, quoteAll(stuck))
+				"%s holds plaintext secrets regkey cannot move (repository-scoped keys or registry tokens): %s", f.Path, cmderr.QuoteAll(stuck))
 		}
 	}
 	for _, f := range d.inv.files() {
@@ -118,14 +118,14 @@ func (d *doctor) plaintext() {
 			if keys := config.PlaintextInBackup(data); len(keys) > 0 {
 				found = true
 				d.add("plaintext", sevWarn, "delete "+b+" once you no longer need `regkey setup --undo` (it restores the file from it)",
-					"%s, the backup `regkey setup` kept of %s, holds plaintext secrets for %s", b, f.Path, quoteAll(keys))
+					"%s, the backup `regkey setup` kept of %s, holds plaintext secrets for %s", b, f.Path, cmderr.QuoteAll(keys))
 			}
 		}
 	}
 	if keys := d.inv.legacyPlain; len(keys) > 0 {
 		found = true
 		d.add("plaintext", sevFail, "log in to each again with `regkey login HOST`, then delete "+d.inv.pod.LegacyDocker,
-			"%s (docker's legacy file, still read by podman, skopeo and buildah) holds plaintext secrets for %s", d.inv.pod.LegacyDocker, quoteAll(keys))
+			"%s (docker's legacy file, still read by podman, skopeo and buildah) holds plaintext secrets for %s", d.inv.pod.LegacyDocker, cmderr.QuoteAll(keys))
 	}
 	switch {
 	case found:
@@ -177,7 +177,7 @@ func (d *doctor) dockerWiring() {
 		d.add("docker", sevFail, unreadableFix, "docker does not ask regkey for anything: it cannot parse %s either", d.opts.Deps.Paths.DockerConfig)
 		return
 	}
-	if !d.installed(dockerConfigReaders) && d.inv.docker == nil {
+	if !d.installed(config.DockerConfigReaders) && d.inv.docker == nil {
 		d.add("docker", sevInfo, "", "neither docker nor a tool that reads its config is installed")
 		return
 	}
@@ -208,7 +208,7 @@ func (d *doctor) dockerWiring() {
 }
 
 func (d *doctor) podmanWiring() {
-	if !d.installed(podmanPrograms) {
+	if !d.installed(config.PodmanPrograms) {
 		d.add("podman", sevInfo, "", "neither podman, skopeo nor buildah is installed")
 		return
 	}

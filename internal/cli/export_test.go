@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/inventory"
 )
@@ -75,7 +76,7 @@ func (m mapSource) Credential(_ context.Context, key string) (auth.Credential, t
 }
 
 func exportTest(tty bool, src mapSource, known []inventory.Known) (*ExportOptions, *bytes.Buffer, *bytes.Buffer) {
-	ios, out, errOut := cmdTestIO("", tty)
+	ios, out, errOut := cmdtest.IO("", tty)
 	return &ExportOptions{
 		IO: ios, Format: "dockerconfigjson", Name: DefaultSecretName,
 		Lookup: func() credentialSource { return src },
@@ -116,7 +117,7 @@ func Test_exportRunFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	real := filepath.Join(dir, "real.json")
-	writeFile(t, real, "old")
+	cmdtest.WriteFile(t, real, "old")
 	if err := os.Chmod(real, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/kubelet"
 	"github.com/regkey/regkey/internal/kubelet/kubelettest"
 	"github.com/regkey/regkey/internal/testenv"
@@ -39,7 +40,7 @@ func Test_kubeletRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ios, out, _ := cmdTestIO(string(req), false)
+	ios, out, _ := cmdtest.IO(string(req), false)
 	opts := &KubeletOptions{IO: ios, Now: func() time.Time { return now }, Lookup: func() kubelet.Lookup {
 		return lookupFunc(func(_ context.Context, image string) (kubelet.Found, error) {
 			return kubelet.Found{Credential: auth.Credential{Username: "00000000-0000-0000-0000-000000000000", Secret: "refresh"}, Expires: now.Add(3 * time.Hour)}, nil
@@ -62,7 +63,7 @@ func Test_kubeletRun(t *testing.T) {
 func Test_kubeletRunBounded(t *testing.T) {
 	t.Parallel()
 	req, _ := kubelettest.EncodeRequest(kubelet.APIVersionV1, "a.example.com/x")
-	ios, out, _ := cmdTestIO(string(req), false)
+	ios, out, _ := cmdtest.IO(string(req), false)
 	opts := &KubeletOptions{IO: ios, Now: time.Now, Timeout: 200 * time.Millisecond, Lookup: func() kubelet.Lookup {
 		return lookupFunc(func(ctx context.Context, _ string) (kubelet.Found, error) {
 			<-ctx.Done()

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/keystore"
 )
 
@@ -47,8 +48,8 @@ func assertNoListSecrets(t *testing.T, s string) {
 
 func Test_listRunTable(t *testing.T) {
 	t.Parallel()
-	ios, out, errOut := cmdTestIO("", false)
-	_, open := memKeystore(t, listStored)
+	ios, out, errOut := cmdtest.IO("", false)
+	_, open := cmdtest.MemKeystore(t, listStored)
 	if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open}); err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +69,8 @@ localhost:5000               <token> (identity token)
 
 func Test_listRunJSON(t *testing.T) {
 	t.Parallel()
-	ios, out, errOut := cmdTestIO("", false)
-	_, open := memKeystore(t, listStored)
+	ios, out, errOut := cmdtest.IO("", false)
+	_, open := cmdtest.MemKeystore(t, listStored)
 	if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open, JSON: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +97,8 @@ func Test_listRunJSON(t *testing.T) {
 
 func Test_listRunEmpty(t *testing.T) {
 	t.Parallel()
-	ios, out, errOut := cmdTestIO("", false)
-	_, open := memKeystore(t, nil)
+	ios, out, errOut := cmdtest.IO("", false)
+	_, open := cmdtest.MemKeystore(t, nil)
 	if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open}); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func Test_listRunEmpty(t *testing.T) {
 		t.Errorf("stdout = %q, stderr = %q", out, errOut)
 	}
 
-	ios, out, _ = cmdTestIO("", false)
+	ios, out, _ = cmdtest.IO("", false)
 	if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open, JSON: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func (failingList) List(context.Context) (map[string]string, error) {
 
 func Test_listRunError(t *testing.T) {
 	t.Parallel()
-	ios, _, _ := cmdTestIO("", false)
+	ios, _, _ := cmdtest.IO("", false)
 	open := func(context.Context) (keystore.Store, keystore.Info, error) {
 		return failingList{keystore.NewMemory()}, keystore.Info{Backend: "os"}, nil
 	}
@@ -137,16 +138,16 @@ func Test_listRunSaysWhy(t *testing.T) {
 	t.Parallel()
 	info := keystore.Info{Backend: "file", Location: "/d/credentials.enc", Reason: "auto: the OS keyring is unavailable: no D-Bus session bus"}
 	for _, stored := range []map[string]cred{listStored, nil} {
-		m, _ := memKeystore(t, stored)
+		m, _ := cmdtest.MemKeystore(t, stored)
 		open := func(context.Context) (keystore.Store, keystore.Info, error) { return m, info, nil }
-		ios, _, errOut := cmdTestIO("", false)
+		ios, _, errOut := cmdtest.IO("", false)
 		if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open}); err != nil {
 			t.Fatal(err)
 		}
 		if want := " (/d/credentials.enc); auto: the OS keyring is unavailable: no D-Bus session bus\n"; !strings.HasSuffix(errOut.String(), want) {
 			t.Errorf("stderr = %q, want it to end in %q", errOut, want)
 		}
-		ios, out, _ := cmdTestIO("", false)
+		ios, out, _ := cmdtest.IO("", false)
 		if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open, JSON: true}); err != nil {
 			t.Fatal(err)
 		}

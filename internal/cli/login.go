@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net"
-	"path/filepath"
 	"slices"
 	"syscall"
 
@@ -57,7 +56,7 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Comm
 		Prompt:   newTermPrompter(f.IO),
 		Owner:    providerOwner(f),
 		VerifyOptions: regauth.Options{
-			CertDirs:  dockerCertDirs(f),
+			CertDirs:  f.Paths.DockerCertDirs(),
 			Proxy:     netenv.ProxyFunc(f.Env),
 			UserAgent: "regkey/" + version.Version,
 		},
@@ -129,15 +128,6 @@ every request and redirect.`,
 	fl.BoolVar(&opts.IdentityToken, "identity-token", false, "store the registry's refresh token (as docker does) instead of the password, when it issues one")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print each request made to the registry on stderr")
 	return cmd
-}
-
-// dockerCertDirs are the certs.d directories docker trusts per registry.
-func dockerCertDirs(f *cmdutil.Factory) []string {
-	dirs := []string{"/etc/docker/certs.d"}
-	if f.Paths.DockerConfig != "" {
-		dirs = append(dirs, filepath.Join(filepath.Dir(f.Paths.DockerConfig), "certs.d"))
-	}
-	return dirs
 }
 
 // StoreKey is the keystore key login stores a registry's credentials

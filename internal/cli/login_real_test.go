@@ -9,6 +9,7 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
+	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/testenv"
 )
 
@@ -31,7 +32,7 @@ func realEnv(t *testing.T) config.Env {
 
 // runRegkey runs the binary's entry point in-process as argv0.
 func runRegkey(env config.Env, stdin, argv0 string, args ...string) (int, string, string) {
-	ios, out, errOut := cmdTestIO(stdin, false)
+	ios, out, errOut := cmdtest.IO(stdin, false)
 	code := Run(context.Background(), append([]string{argv0}, args...), ios, env)
 	return code, out.String(), errOut.String()
 }

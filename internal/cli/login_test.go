@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,29 +16,11 @@ import (
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/keystore"
 )
-
-// cmdTestIO returns streams over stdin with captured stdout and stderr.
-func cmdTestIO(stdin string, tty bool) (cmdutil.IOStreams, *bytes.Buffer, *bytes.Buffer) {
-	var out, errOut bytes.Buffer
-	return cmdutil.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, InTTY: tty, OutTTY: tty, ErrTTY: tty}, &out, &errOut
-}
-
-// memKeystore returns a Keystore func over a memory store holding creds.
-func memKeystore(t *testing.T, creds map[string]auth.Credential) (*keystore.Memory, func(context.Context) (keystore.Store, keystore.Info, error)) {
-	t.Helper()
-	m := keystore.NewMemory()
-	for k, c := range creds {
-		if err := m.Set(context.Background(), k, c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	info := keystore.Info{Backend: "file", Location: "/data/regkey/store"}
-	return m, func(context.Context) (keystore.Store, keystore.Info, error) { return m, info, nil }
-}
 
 func Test_NewCmdLogin(t *testing.T) {
 	t.Parallel()
@@ -275,8 +256,8 @@ func Test_loginRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, out, errOut := cmdTestIO(tt.stdin, tt.tty)
-			mem, open := memKeystore(t, tt.stored)
+			ios, out, errOut := cmdtest.IO(tt.stdin, tt.tty)
+			mem, open := cmdtest.MemKeystore(t, tt.stored)
 			var call *verifyCall
 			prompt := tt.prompt
 			opts := tt.opts
@@ -334,7 +315,7 @@ func Test_loginRun(t *testing.T) {
 
 func Test_loginRunKeystoreError(t *testing.T) {
 	t.Parallel()
-	ios, _, _ := cmdTestIO("p", false)
+	ios, _, _ := cmdtest.IO("p", false)
 	called := false
 	opts := &LoginOptions{IO: ios, Server: "h.example", Username: "u", PasswordStdin: true,
 		Keystore: func(context.Context) (keystore.Store, keystore.Info, error) {
@@ -381,8 +362,8 @@ func TestLoginHint(t *testing.T) {
 
 func Test_loginRunProviderNote(t *testing.T) {
 	t.Parallel()
-	ios, _, errOut := cmdTestIO("p", false)
-	mem, open := memKeystore(t, nil)
+	ios, _, errOut := cmdtest.IO("p", false)
+	mem, open := cmdtest.MemKeystore(t, nil)
 	opts := &LoginOptions{IO: ios, Keystore: open, Server: "ghcr.io", Username: "u", PasswordStdin: true, NoVerify: true,
 		Owner: func(k auth.Key) (string, string, error) { return "ghcr", "built-in detection", nil }}
 	if err := loginRun(context.Background(), opts); err != nil {
@@ -404,7 +385,7 @@ func TestProviderOwner(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("registries:\n  - match: registry.example.com\n    provider: acr\n  - match: ghcr.io\n    provider: keystore\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ios, _, _ := cmdTestIO("", false)
+	ios, _, _ := cmdtest.IO("", false)
 	owner := providerOwner(cmdutil.NewFactory(ios, config.Env{"HOME": dir, "REGKEY_CONFIG": cfg}))
 	for host, want := range map[string]string{
 		"123456789012.dkr.ecr.eu-west-1.amazonaws.com": "ecr",

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/keystore"
 )
 
@@ -104,12 +105,12 @@ func Test_logoutRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, out, errOut := cmdTestIO("", false)
+			ios, out, errOut := cmdtest.IO("", false)
 			stored := map[string]cred{}
 			for _, k := range tt.stored {
 				stored[k] = c
 			}
-			mem, open := memKeystore(t, stored)
+			mem, open := cmdtest.MemKeystore(t, stored)
 			err := logoutRun(context.Background(), &LogoutOptions{IO: ios, Keystore: open, Server: tt.server})
 			if tt.errText != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.errText) {
@@ -152,8 +153,8 @@ func (s failingDelete) Delete(ctx context.Context, key string) error {
 
 func Test_logoutRunPartialFailure(t *testing.T) {
 	t.Parallel()
-	ios, out, _ := cmdTestIO("", false)
-	mem, _ := memKeystore(t, map[string]cred{"ghcr.io": {Username: "u", Secret: "s"}, "https://ghcr.io": {Username: "u", Secret: "s"}})
+	ios, out, _ := cmdtest.IO("", false)
+	mem, _ := cmdtest.MemKeystore(t, map[string]cred{"ghcr.io": {Username: "u", Secret: "s"}, "https://ghcr.io": {Username: "u", Secret: "s"}})
 	open := func(context.Context) (keystore.Store, keystore.Info, error) {
 		return failingDelete{mem, "https://ghcr.io"}, keystore.Info{Backend: "os"}, nil
 	}

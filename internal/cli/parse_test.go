@@ -9,6 +9,7 @@ import (
 
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 )
 
 // parseArgs is the flag-parsing half of a command's tests: it builds the
@@ -17,7 +18,7 @@ import (
 // returns them (nil when the command failed before running) and the error.
 func parseArgs[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args string) (*O, error) {
 	t.Helper()
-	ios, _, _ := cmdTestIO("", false)
+	ios, _, _ := cmdtest.IO("", false)
 	var got *O
 	cmd := newCmd(cmdutil.NewFactory(ios, config.Env{"HOME": t.TempDir()}), func(o *O) error { got = o; return nil })
 	cmd.SetArgs(strings.Fields(args))

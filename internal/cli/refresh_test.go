@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/internal/testenv"
@@ -151,7 +152,7 @@ func refreshTestIn(t *testing.T, dir string, p *fakeTokens, discovered []invento
 		t.Fatal(err)
 	}
 	cache := &tokencache.Cache{Dir: dir, Now: now}
-	ios, out, errOut := cmdTestIO("", false)
+	ios, out, errOut := cmdtest.IO("", false)
 	return &RefreshOptions{
 		IO: ios, Jobs: RefreshJobs, Timeout: RefreshTimeout, Now: now,
 		Setup:    func() (*providers.Router, *tokencache.Cache, error) { return router, cache, nil },
@@ -327,7 +328,7 @@ func Test_refreshRunNothingKnown(t *testing.T) {
 func Test_refreshRunUnwritableCache(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "cache")
-	writeFile(t, dir, "not a directory")
+	cmdtest.WriteFile(t, dir, "not a directory")
 	opts, out, _ := refreshTestIn(t, dir, &fakeTokens{ttl: time.Hour}, nil)
 	opts.Hosts, opts.JSON = []string{"a.fake.test"}, true
 	err := refreshRun(context.Background(), opts)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,48 +15,16 @@ import (
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
 
-// testFactory is a cmdutil.Factory over private directories with the file
-// keystore, and env added.
-func testFactory(t *testing.T, env config.Env) (*cmdutil.Factory, string) {
-	t.Helper()
-	root := t.TempDir()
-	e := config.Env{
-		"HOME":               root,
-		"XDG_CONFIG_HOME":    filepath.Join(root, "config"),
-		"XDG_DATA_HOME":      filepath.Join(root, "data"),
-		"XDG_CACHE_HOME":     filepath.Join(root, "cache"),
-		"XDG_RUNTIME_DIR":    filepath.Join(root, "run"),
-		"DOCKER_CONFIG":      filepath.Join(root, "docker"),
-		"REGISTRY_AUTH_FILE": filepath.Join(root, "auth.json"),
-		"REGKEY_KEYSTORE":    "file",
-		"REGKEY_FILE_KEY":    "a passphrase of sixteen characters or more",
-	}
-	for k, v := range env {
-		e[k] = v
-	}
-	ios, _, _ := cmdTestIO("", false)
-	return cmdutil.NewFactory(ios, e), root
-}
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestDiscoverHosts(t *testing.T) {
 	t.Parallel()
-	f, root := testFactory(t, nil)
-	writeFile(t, f.Paths.ConfigFile, `registries:
+	f, root := cmdtest.Factory(t, nil)
+	cmdtest.WriteFile(t, f.Paths.ConfigFile, `registries:
   - match: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
     provider: ecr
   - match: "*.pkg.example.com"
@@ -65,8 +32,8 @@ func TestDiscoverHosts(t *testing.T) {
   - match: registry.example.com
     provider: keystore
 `)
-	writeFile(t, f.Paths.DockerConfig, `{"auths":{"https://index.docker.io/v1/":{},"ghcr.io":{}},"credHelpers":{"myreg.azurecr.io":"regkey"}}`)
-	writeFile(t, filepath.Join(root, "auth.json"), `{"auths":{"quay.io/org":{"auth":"dTpw"},"ghcr.io":{}},"credHelpers":{"us-docker.pkg.dev":"regkey"}}`)
+	cmdtest.WriteFile(t, f.Paths.DockerConfig, `{"auths":{"https://index.docker.io/v1/":{},"ghcr.io":{}},"credHelpers":{"myreg.azurecr.io":"regkey"}}`)
+	cmdtest.WriteFile(t, filepath.Join(root, "auth.json"), `{"auths":{"quay.io/org":{"auth":"dTpw"},"ghcr.io":{}},"credHelpers":{"us-docker.pkg.dev":"regkey"}}`)
 	cache := &tokencache.Cache{Dir: f.Paths.CacheDir}
 	p := &fakeTokens{ttl: time.Hour, now: time.Now, calls: map[string]int{}}
 	if _, err := cache.Renew(context.Background(), p, auth.Key{Raw: "cached.fake.test", Host: "cached.fake.test"}); err != nil {
@@ -91,7 +58,7 @@ func TestDiscoverHosts(t *testing.T) {
 	}
 
 	// An unreadable docker config is a warning, not the end.
-	writeFile(t, f.Paths.DockerConfig, `{"auths":`)
+	cmdtest.WriteFile(t, f.Paths.DockerConfig, `{"auths":`)
 	got = f.DiscoverHosts(nil, func(format string, a ...any) { warnings = append(warnings, format) })
 	if len(warnings) != 1 || len(got) != 4 {
 		t.Errorf("with a broken docker config: %d warnings, hosts %v", len(warnings), got)
@@ -100,7 +67,7 @@ func TestDiscoverHosts(t *testing.T) {
 
 func TestCredentialLookup(t *testing.T) {
 	t.Parallel()
-	f, _ := testFactory(t, config.Env{"REGKEY_AUTH_ENV_EXAMPLE_COM": "envuser:envsecret"})
+	f, _ := cmdtest.Factory(t, config.Env{"REGKEY_AUTH_ENV_EXAMPLE_COM": "envuser:envsecret"})
 	ctx := context.Background()
 	store, _, err := f.Keystore(ctx)
 	if err != nil {
@@ -152,7 +119,7 @@ func TestCredentialLookup(t *testing.T) {
 // provider's token serves the whole registry.
 func TestKubeletLookupPerImage(t *testing.T) {
 	t.Parallel()
-	f, _ := testFactory(t, nil)
+	f, _ := cmdtest.Factory(t, nil)
 	ctx := context.Background()
 	store, _, err := f.Keystore(ctx)
 	if err != nil {

@@ -161,7 +161,7 @@ func (p *setupPlan) warnPlainBackup(backup string) {
 		return
 	}
 	if keys := config.PlaintextInBackup(b); len(keys) > 0 {
-		p.warnf("%s keeps the plaintext secrets of %s (undo needs them to restore the file exactly); delete it once you no longer need `regkey setup --undo`", backup, quoteAll(keys))
+		p.warnf("%s keeps the plaintext secrets of %s (undo needs them to restore the file exactly); delete it once you no longer need `regkey setup --undo`", backup, cmderr.QuoteAll(keys))
 	}
 }
 

@@ -12,13 +12,6 @@ import (
 // clientSel is which clients setup wires.
 type clientSel struct{ docker, podman bool }
 
-// dockerConfigReaders are programs that read docker's config.json; any of
-// them installed makes the docker config worth wiring.
-var dockerConfigReaders = []string{"docker", "crane", "oras", "regctl", "ko", "cosign", "nerdctl", "buildctl", "helm"}
-
-// podmanPrograms read the containers auth files and registries.conf.
-var podmanPrograms = []string{"podman", "skopeo", "buildah"}
-
 // selectClients applies --docker/--podman, else detects what is installed
 // or configured.
 func selectClients(opts *SetupOptions) clientSel {
@@ -26,9 +19,9 @@ func selectClients(opts *SetupOptions) clientSel {
 		return clientSel{docker: opts.Docker, podman: opts.Podman || opts.RegistriesConf}
 	}
 	var s clientSel
-	s.docker = opts.Env.Get("DOCKER_CONFIG") != "" || exists(opts.Paths.DockerConfig) || anyInstalled(opts, dockerConfigReaders)
+	s.docker = opts.Env.Get("DOCKER_CONFIG") != "" || exists(opts.Paths.DockerConfig) || anyInstalled(opts, config.DockerConfigReaders)
 	pod := config.PodmanAuthFor(opts.Env, opts.GOOS, opts.UID)
-	s.podman = pod.Explicit != "" || anyInstalled(opts, podmanPrograms)
+	s.podman = pod.Explicit != "" || anyInstalled(opts, config.PodmanPrograms)
 	for _, f := range pod.OwnFiles() {
 		s.podman = s.podman || exists(f)
 	}

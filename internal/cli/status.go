@@ -78,7 +78,7 @@ type statusJSON struct {
 func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
 	opts := &StatusOptions{
 		IO: f.IO, Deps: depsFromFactory(f), Verify: regauth.Verify, CheckTimeout: 20 * time.Second,
-		VerifyOptions: regauth.Options{CertDirs: dockerCertDirs(f), Proxy: netenv.ProxyFunc(f.Env), UserAgent: "regkey/" + version.Version},
+		VerifyOptions: regauth.Options{CertDirs: f.Paths.DockerCertDirs(), Proxy: netenv.ProxyFunc(f.Env), UserAgent: "regkey/" + version.Version},
 	}
 	cmd := &cobra.Command{
 		Use:   "status",

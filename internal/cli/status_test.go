@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/internal/testenv"
@@ -74,16 +74,6 @@ func testDeps(t *testing.T, store keystore.Store, prov *fakeProvider, installed 
 	return d, home
 }
 
-func writeTestFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestStatusRows(t *testing.T) {
 	t.Parallel()
 	store := keystore.NewMemory()
@@ -96,8 +86,8 @@ func TestStatusRows(t *testing.T) {
 	if _, _, err := deps.Cache.Get(ctx, prov, auth.Key{Host: "r.fake.example"}); err != nil {
 		t.Fatal(err)
 	}
-	writeTestFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"gcr.io":"gcloud","r.fake.example":"regkey"},"auths":{"plain.example":{"auth":"dTpw"}}}`)
-	writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
+	cmdtest.WriteFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"gcr.io":"gcloud","r.fake.example":"regkey"},"auths":{"plain.example":{"auth":"dTpw"}}}`)
+	cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
 
 	var out bytes.Buffer
 	opts := &StatusOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true}
@@ -148,7 +138,7 @@ func TestStatusCheck(t *testing.T) {
 	_ = store.Set(ctx, "bad.example", auth.Credential{Username: "u", Secret: "wrong"})
 	prov := &fakeProvider{name: "fake", err: fmt.Errorf("no AWS profile: %w", providers.ErrNoCredentials)}
 	deps, _ := testDeps(t, store, prov)
-	writeTestFile(t, deps.Paths.DockerConfig, `{"credHelpers":{"x.fake.example":"regkey"}}`)
+	cmdtest.WriteFile(t, deps.Paths.DockerConfig, `{"credHelpers":{"x.fake.example":"regkey"}}`)
 	verify := func(_ context.Context, host string, c auth.Credential, _ regauth.Options) (regauth.Result, error) {
 		if c.Secret == "right" {
 			return regauth.Result{Method: regauth.MethodBasic}, nil
@@ -223,10 +213,10 @@ func TestDoctor(t *testing.T) {
 			}
 			deps, home := testDeps(t, store, &fakeProvider{name: "fake"}, tc.installed...)
 			if tc.docker != "" {
-				writeTestFile(t, deps.Paths.DockerConfig, tc.docker)
+				cmdtest.WriteFile(t, deps.Paths.DockerConfig, tc.docker)
 			}
 			if tc.podman != "" {
-				writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), tc.podman)
+				cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), tc.podman)
 			}
 			var out bytes.Buffer
 			opts := &DoctorOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true, Offline: true}
@@ -301,7 +291,7 @@ func TestStatusUsesNoNetworkWithoutCheck(t *testing.T) {
 			[]providers.Detector{{Name: "fake", Matches: func(k auth.Key) bool { return strings.HasSuffix(k.Host, ".fake.example") }}},
 			map[string]providers.Constructor{"fake": func(map[string]string) (providers.Provider, error) { return prov, nil }})
 	}
-	writeTestFile(t, deps.Paths.DockerConfig, `{"credHelpers":{"r.fake.example":"regkey"}}`)
+	cmdtest.WriteFile(t, deps.Paths.DockerConfig, `{"credHelpers":{"r.fake.example":"regkey"}}`)
 	verify := func(context.Context, string, auth.Credential, regauth.Options) (regauth.Result, error) {
 		t.Error("status verified a credential without --check")
 		return regauth.Result{}, nil
@@ -414,7 +404,7 @@ func TestStatusCheckCannotCheck(t *testing.T) {
 		{
 			name: "docker's config.json malformed",
 			prepare: func(t *testing.T, d *inventoryDeps) {
-				writeTestFile(t, d.Paths.DockerConfig, `{"auths":`)
+				cmdtest.WriteFile(t, d.Paths.DockerConfig, `{"auths":`)
 			},
 			code: ExitError,
 			want: "regkey: status --check could not check every registry: parsing " + "%DOCKER%",

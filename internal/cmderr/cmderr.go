@@ -7,6 +7,8 @@ package cmderr
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/regkey/regkey/helper"
 )
@@ -90,4 +92,14 @@ func Plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// QuoteAll quotes each of keys and joins them with ", ", for a message
+// that names them.
+func QuoteAll(keys []string) string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = strconv.Quote(k)
+	}
+	return strings.Join(q, ", ")
 }

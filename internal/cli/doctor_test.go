@@ -16,6 +16,7 @@ import (
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/keystore"
 	"github.com/regkey/regkey/providers"
@@ -84,7 +85,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		{
 			name: "credsStore names a missing helper",
 			prepare: func(t *testing.T, d *inventoryDeps, _ string) {
-				writeTestFile(t, d.Paths.DockerConfig, `{"credsStore":"desktop"}`)
+				cmdtest.WriteFile(t, d.Paths.DockerConfig, `{"credsStore":"desktop"}`)
 			},
 			want: "FAIL helpers " + "%DOCKER%: credsStore (docker then fails every login) names docker-credential-desktop, which is not on PATH",
 		},
@@ -117,7 +118,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		{
 			name: "docker's config.json malformed",
 			prepare: func(t *testing.T, d *inventoryDeps, _ string) {
-				writeTestFile(t, d.Paths.DockerConfig, `{"credsStore": "regkey",`)
+				cmdtest.WriteFile(t, d.Paths.DockerConfig, `{"credsStore": "regkey",`)
 			},
 			want:    "FAIL docker docker does not ask regkey for anything: it cannot parse %DOCKER% either",
 			wantFix: "fix the file by hand",
@@ -129,7 +130,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 			name: "keystore file not readable",
 			prepare: func(t *testing.T, d *inventoryDeps, home string) {
 				path := filepath.Join(home, "data", "regkey", "credentials.enc")
-				writeTestFile(t, path, "x")
+				cmdtest.WriteFile(t, path, "x")
 				d.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
 					return nil, keystore.Info{}, fmt.Errorf("listing the file keystore: %w", &fs.PathError{Op: "open", Path: path, Err: fs.ErrPermission})
 				}
@@ -154,15 +155,15 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		{
 			name: "plaintext left in docker's legacy file",
 			prepare: func(t *testing.T, _ *inventoryDeps, home string) {
-				writeTestFile(t, filepath.Join(home, ".dockercfg"), `{"quay.io":{"auth":"dTpw","email":"e"}}`)
+				cmdtest.WriteFile(t, filepath.Join(home, ".dockercfg"), `{"quay.io":{"auth":"dTpw","email":"e"}}`)
 			},
 			want: "FAIL plaintext %HOME%/.dockercfg (docker's legacy file, still read by podman, skopeo and buildah) holds plaintext secrets for \"quay.io\"",
 		},
 		{
 			name: "podman not wired",
 			prepare: func(t *testing.T, d *inventoryDeps, home string) {
-				writeTestFile(t, d.Paths.DockerConfig, `{"credsStore":"regkey"}`)
-				writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{}`)
+				cmdtest.WriteFile(t, d.Paths.DockerConfig, `{"credsStore":"regkey"}`)
+				cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{}`)
 			},
 			want: "FAIL podman podman, skopeo and buildah do not ask regkey for 127.0.0.1:5000",
 		},
@@ -183,7 +184,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		{
 			name: "podman's auth file malformed",
 			prepare: func(t *testing.T, _ *inventoryDeps, home string) {
-				writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":[]}`)
+				cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":[]}`)
 			},
 			want: "FAIL files parsing %HOME%/.config/containers/auth.json: line 1, column 16: credHelpers is an array, want an object",
 		},
@@ -211,8 +212,8 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 				prov = &fakeProvider{name: "fake", token: providers.Token{Credential: auth.Credential{Username: "AWS", Secret: "tok"}}}
 			}
 			deps, home := testDeps(t, store, prov, "docker", "podman", config.HelperPrefix+config.HelperName)
-			writeTestFile(t, deps.Paths.DockerConfig, wired)
-			writeTestFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey","r.fake.example":"regkey"}}`)
+			cmdtest.WriteFile(t, deps.Paths.DockerConfig, wired)
+			cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey","r.fake.example":"regkey"}}`)
 			if tc.prepare != nil {
 				tc.prepare(t, &deps, home)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/registryapi"
 	"github.com/regkey/regkey/internal/testenv"
@@ -52,7 +53,7 @@ func Test_NewCmdAPI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
 			t.Parallel()
-			got, err := parseArgs(t, NewCmdAPI, tt.args)
+			got, err := cmdtest.ParseArgs(t, NewCmdAPI, tt.args)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)

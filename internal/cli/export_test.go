@@ -36,7 +36,7 @@ func Test_NewCmdExport(t *testing.T) {
 		{"https://index.docker.io/v1/refresh-token --format env", ExportOptions{}, true}, // no registry
 	}
 	for _, tc := range tests {
-		got, err := parseArgs(t, NewCmdExport, tc.args)
+		got, err := cmdtest.ParseArgs(t, NewCmdExport, tc.args)
 		if tc.wantErr {
 			if err == nil {
 				t.Errorf("export %s: no error", tc.args)

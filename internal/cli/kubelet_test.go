@@ -16,7 +16,7 @@ import (
 func Test_NewCmdKubelet(t *testing.T) {
 	t.Parallel()
 	for args, wantErr := range map[string]bool{"": false, "extra": true, "--json": true} {
-		got, err := parseArgs(t, NewCmdKubelet, args)
+		got, err := cmdtest.ParseArgs(t, NewCmdKubelet, args)
 		if (err != nil) != wantErr {
 			t.Errorf("kubelet-provider %s: err %v, want error %v", args, err, wantErr)
 		}

@@ -17,7 +17,7 @@ import (
 func Test_NewCmdList(t *testing.T) {
 	t.Parallel()
 	for args, want := range map[string]string{"": "table", "--json": "json", "x": "error"} {
-		got, err := parseArgs(t, NewCmdList, args)
+		got, err := cmdtest.ParseArgs(t, NewCmdList, args)
 		switch {
 		case want == "error":
 			if err == nil {

@@ -47,7 +47,7 @@ func Test_NewCmdLogin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
 			t.Parallel()
-			got, err := parseArgs(t, NewCmdLogin, tt.args)
+			got, err := cmdtest.ParseArgs(t, NewCmdLogin, tt.args)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)

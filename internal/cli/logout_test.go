@@ -17,7 +17,7 @@ import (
 func Test_NewCmdLogout(t *testing.T) {
 	t.Parallel()
 	for args, want := range map[string]string{"ghcr.io": "ghcr.io", "": "", "a b": "error", "--json x": "error"} {
-		got, err := parseArgs(t, NewCmdLogout, args)
+		got, err := cmdtest.ParseArgs(t, NewCmdLogout, args)
 		switch {
 		case want == "error":
 			if err == nil {

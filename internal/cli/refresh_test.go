@@ -40,7 +40,7 @@ func Test_NewCmdRefresh(t *testing.T) {
 		{"a.io https://index.docker.io/v1/access-token", RefreshOptions{}, true}, // no registry
 	}
 	for _, tc := range tests {
-		got, err := parseArgs(t, NewCmdRefresh, tc.args)
+		got, err := cmdtest.ParseArgs(t, NewCmdRefresh, tc.args)
 		if tc.wantErr {
 			if err == nil {
 				t.Errorf("refresh %s: no error", tc.args)

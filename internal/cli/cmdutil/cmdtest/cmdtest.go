@@ -15,6 +15,7 @@ import (
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/keystore"
+	"github.com/spf13/cobra"
 )
 
 // IO returns streams over stdin with captured stdout and stderr; tty sets
@@ -70,4 +71,19 @@ func WriteFile(t testing.TB, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// ParseArgs is the flag-parsing half of a command's tests: it builds the
+// command with newCmd over a cmdutil.Factory with a private HOME, runs it on args
+// (split on white space) with a runF that only captures the options, and
+// returns them (nil when the command failed before running) and the error.
+func ParseArgs[O any](t testing.TB, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args string) (*O, error) {
+	t.Helper()
+	ios, _, _ := IO("", false)
+	var got *O
+	cmd := newCmd(cmdutil.NewFactory(ios, config.Env{"HOME": t.TempDir()}), func(o *O) error { got = o; return nil })
+	cmd.SetArgs(strings.Fields(args))
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	return got, cmd.Execute()
 }

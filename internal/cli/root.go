@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	logincmd "github.com/regkey/regkey/internal/cli/cmd/login"
+	logoutcmd "github.com/regkey/regkey/internal/cli/cmd/logout"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/version"
@@ -55,8 +57,8 @@ docker credential helper; as regkey it manages logins and explains them.`,
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.AddCommand(
 		NewCmdSetup(f, nil),
-		NewCmdLogin(f, nil),
-		NewCmdLogout(f, nil),
+		logincmd.NewCmdLogin(f, nil),
+		logoutcmd.NewCmdLogout(f, nil),
 		NewCmdList(f, nil),
 		NewCmdStatus(f, nil),
 		NewCmdDoctor(f, nil),

@@ -1,8 +1,10 @@
-package cli
+package login
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -14,24 +16,7 @@ import (
 	"github.com/regkey/regkey/keystore"
 )
 
-func Test_NewCmdLogout(t *testing.T) {
-	t.Parallel()
-	for args, want := range map[string]string{"ghcr.io": "ghcr.io", "": "", "a b": "error", "--json x": "error"} {
-		got, err := cmdtest.ParseArgs(t, NewCmdLogout, args)
-		switch {
-		case want == "error":
-			if err == nil {
-				t.Errorf("logout %s: no error", args)
-			}
-		case err != nil:
-			t.Errorf("logout %s: %v", args, err)
-		case got.Server != want || got.Keystore == nil:
-			t.Errorf("logout %s: Server = %q, want %q", args, got.Server, want)
-		}
-	}
-}
-
-func Test_logoutRun(t *testing.T) {
+func TestLogout(t *testing.T) {
 	t.Parallel()
 	c := cred{Username: "u", Secret: "s"}
 	tests := []struct {
@@ -105,13 +90,13 @@ func Test_logoutRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, out, errOut := cmdtest.IO("", false)
+			out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
 			stored := map[string]cred{}
 			for _, k := range tt.stored {
 				stored[k] = c
 			}
 			mem, open := cmdtest.MemKeystore(t, stored)
-			err := logoutRun(context.Background(), &LogoutOptions{IO: ios, Keystore: open, Server: tt.server})
+			err := Logout(context.Background(), LogoutOptions{Out: out, ErrOut: errOut, Keystore: open, Server: tt.server})
 			if tt.errText != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.errText) {
 					t.Fatalf("error = %v, want %q", err, tt.errText)
@@ -151,14 +136,14 @@ func (s failingDelete) Delete(ctx context.Context, key string) error {
 	return s.Memory.Delete(ctx, key)
 }
 
-func Test_logoutRunPartialFailure(t *testing.T) {
+func TestLogoutPartialFailure(t *testing.T) {
 	t.Parallel()
-	ios, out, _ := cmdtest.IO("", false)
+	out := &bytes.Buffer{}
 	mem, _ := cmdtest.MemKeystore(t, map[string]cred{"ghcr.io": {Username: "u", Secret: "s"}, "https://ghcr.io": {Username: "u", Secret: "s"}})
 	open := func(context.Context) (keystore.Store, keystore.Info, error) {
 		return failingDelete{mem, "https://ghcr.io"}, keystore.Info{Backend: "os"}, nil
 	}
-	err := logoutRun(context.Background(), &LogoutOptions{IO: ios, Keystore: open, Server: "ghcr.io"})
+	err := Logout(context.Background(), LogoutOptions{Out: out, ErrOut: io.Discard, Keystore: open, Server: "ghcr.io"})
 	if err == nil || !strings.Contains(err.Error(), "removing https://ghcr.io from the os keystore: keyring locked") {
 		t.Errorf("error = %v, want the failed key named", err)
 	}

@@ -1,62 +1,23 @@
-package cli
+package login
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
-	"golang.org/x/term"
-
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/keystore"
 )
 
-// Prompter asks a person at a terminal for input.
+// Prompter asks a person at a terminal for input: Login uses it for a
+// username or password the flags and stdin did not give.
 type Prompter interface {
 	// Input prints prompt and reads one line.
 	Input(prompt string) (string, error)
 	// Password prints prompt and reads one line without echoing it.
 	Password(prompt string) (string, error)
-}
-
-// termPrompter prompts on ErrOut and reads from In, without echo for
-// passwords when In is a terminal.
-type termPrompter struct {
-	ios cmdutil.IOStreams
-	r   *bufio.Reader
-}
-
-func newTermPrompter(ios cmdutil.IOStreams) *termPrompter {
-	return &termPrompter{ios: ios, r: bufio.NewReader(ios.In)}
-}
-
-func (p *termPrompter) Input(prompt string) (string, error) {
-	fmt.Fprint(p.ios.ErrOut, prompt)
-	line, err := p.r.ReadString('\n')
-	if err != nil && (line == "" || !errors.Is(err, io.EOF)) {
-		return "", fmt.Errorf("reading from the terminal: %w", err)
-	}
-	return strings.TrimRight(line, "\r\n"), nil
-}
-
-func (p *termPrompter) Password(prompt string) (string, error) {
-	f, ok := p.ios.In.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return p.Input(prompt)
-	}
-	fmt.Fprint(p.ios.ErrOut, prompt)
-	b, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(p.ios.ErrOut)
-	if err != nil {
-		return "", fmt.Errorf("reading the password: %w", err)
-	}
-	return string(b), nil
 }
 
 // maxPasswordStdin caps what --password-stdin reads.
@@ -65,13 +26,13 @@ const maxPasswordStdin = 1 << 20
 // readCredential gathers the username and password from the flags, stdin
 // or prompts. It prompts only when stdin is a terminal; the username prompt
 // offers the one already stored under key.
-func readCredential(ctx context.Context, opts *LoginOptions, store keystore.Store, key string) (auth.Credential, error) {
+func readCredential(ctx context.Context, opts *Options, store keystore.Store, key string) (auth.Credential, error) {
 	user, pass := opts.Username, opts.Password
 	switch {
 	case pass != "":
-		fmt.Fprintln(opts.IO.ErrOut, "WARNING! Using --password via the CLI is insecure. Use --password-stdin.")
+		fmt.Fprintln(opts.ErrOut, "WARNING! Using --password via the CLI is insecure. Use --password-stdin.")
 	case opts.PasswordStdin:
-		b, err := io.ReadAll(io.LimitReader(opts.IO.In, maxPasswordStdin+1))
+		b, err := io.ReadAll(io.LimitReader(opts.In, maxPasswordStdin+1))
 		if err != nil {
 			return auth.Credential{}, fmt.Errorf("reading the password from stdin: %w", err)
 		}
@@ -83,7 +44,7 @@ func readCredential(ctx context.Context, opts *LoginOptions, store keystore.Stor
 			return auth.Credential{}, cmderr.Usagef("no password on stdin")
 		}
 	}
-	if (user == "" || pass == "") && !opts.IO.InTTY {
+	if (user == "" || pass == "") && !opts.InTTY {
 		return auth.Credential{}, cmderr.WithHint(cmderr.Usagef("cannot prompt for a %s: stdin is not a terminal", missing(user, pass)),
 			"pass the password on stdin: regkey login -u USER --password-stdin SERVER")
 	}

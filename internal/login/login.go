@@ -1,40 +1,53 @@
-package cli
+// Package login is the engine of `regkey login` and `regkey logout`: it
+// reads a credential from the flags' values, stdin or a Prompter, checks it
+// with the registry (internal/regauth), stores it in the keystore under
+// StoreKey and removes the registry's other spellings; and on logout it
+// erases every stored spelling that would still answer for a registry.
+// It takes its streams, keystore and verifier as values and knows no
+// command line.
+package login
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"slices"
 	"syscall"
 
-	"github.com/spf13/cobra"
-
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
-	"github.com/regkey/regkey/internal/netenv"
 	"github.com/regkey/regkey/internal/regauth"
-	"github.com/regkey/regkey/internal/version"
 	"github.com/regkey/regkey/keystore"
+	"github.com/regkey/regkey/providers"
 )
 
-// LoginOptions are the inputs of `regkey login`.
-type LoginOptions struct {
-	IO cmdutil.IOStreams
+// Owner names the provider that serves a registry and why, or "" when the
+// keystore does.
+type Owner func(auth.Key) (name, reason string, err error)
+
+// Options are the inputs of Login.
+type Options struct {
+	// In is read for PasswordStdin; InTTY says whether it is a terminal,
+	// so that Prompt may be used.
+	In    io.Reader
+	InTTY bool
+	// Out gets the outcome; ErrOut warnings, notes and -v's requests.
+	Out, ErrOut io.Writer
 	// Keystore opens the static keystore.
 	Keystore func(context.Context) (keystore.Store, keystore.Info, error)
 	// Verify checks credentials with the registry (regauth.Verify).
 	Verify func(context.Context, string, auth.Credential, regauth.Options) (regauth.Result, error)
-	// VerifyOptions carry what the cmdutil.Factory knows: certs.d dirs, proxy,
-	// user agent. Insecure and Log are set from the flags.
+	// VerifyOptions carry certs.d dirs, proxy and user agent. Insecure and
+	// Log are set from Insecure and Verbose.
 	VerifyOptions regauth.Options
 	// Prompt reads the username and password from a terminal.
 	Prompt Prompter
-	// Owner names the provider that serves a registry and why, or "" when
-	// the keystore does; nil skips the check.
-	Owner func(auth.Key) (name, reason string, err error)
+	// Owner tells whether a provider serves the registry; nil skips the
+	// check.
+	Owner Owner
 
 	Server        string // the login argument as typed; "" is Docker Hub
 	Username      string
@@ -45,89 +58,6 @@ type LoginOptions struct {
 	Strict        bool
 	IdentityToken bool
 	Verbose       bool
-}
-
-// NewCmdLogin builds `regkey login`. runF replaces loginRun in tests.
-func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
-	opts := &LoginOptions{
-		IO:       f.IO,
-		Keystore: f.Keystore,
-		Verify:   regauth.Verify,
-		Prompt:   newTermPrompter(f.IO),
-		Owner:    providerOwner(f),
-		VerifyOptions: regauth.Options{
-			CertDirs:  f.Paths.DockerCertDirs(),
-			Proxy:     netenv.ProxyFunc(f.Env),
-			UserAgent: "regkey/" + version.Version,
-		},
-	}
-	cmd := &cobra.Command{
-		Use:   "login [SERVER]",
-		Short: "Check a registry login and keep it in regkey's keystore",
-		Long: `login checks a username and password (or token) with the registry, the way
-docker login does, and stores them in regkey's keystore, where docker, podman,
-skopeo and crane find them through docker-credential-regkey. Without SERVER it
-logs in to Docker Hub.
-
-The password comes from --password-stdin, or from a prompt when stdin is a
-terminal. Nothing is stored if the registry rejects the credentials.
-
-A registry whose /v2/ answers without credentials cannot check them: login
-warns and stores them anyway, or fails with --strict.
-
-The credentials are stored under the registry's host in lower case, with its
-port if one was given (https://index.docker.io/v1/ for Docker Hub). Entries
-for the same registry under other spellings (https://HOST, HOST:443) are
-replaced, so that an older secret cannot shadow the new one.
-
-Plain HTTP is used only for loopback registries (localhost, 127.0.0.0/8,
-::1) unless --insecure is given. TLS trusts the system roots and docker's
-/etc/docker/certs.d/HOST and ~/.docker/certs.d/HOST directories (*.crt CAs,
-client.cert/client.key client certificates).
-
-The credentials go only to the registry and the token server it names.
---insecure covers the registry named (its host and port) and nothing else:
-a token server elsewhere must use verified HTTPS (plain HTTP only when it
-and the registry are both on loopback hosts).
-A redirect is followed only to the same scheme, host and port; one anywhere
-else fails the login, naming both hosts, and nothing is stored. -v shows
-every request and redirect.`,
-		Example: `  echo "$TOKEN" | regkey login ghcr.io -u octocat --password-stdin
-  regkey login registry.example.com:5000
-  regkey login -u alice localhost:5000 --password-stdin < password.txt`,
-		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				opts.Server = args[0]
-			}
-			if cmd.Flags().Changed("password") && opts.PasswordStdin {
-				return cmderr.Usagef("--password and --password-stdin are mutually exclusive")
-			}
-			if cmd.Flags().Changed("password") && opts.Password == "" {
-				return cmderr.Usagef("--password is empty")
-			}
-			if opts.PasswordStdin && opts.Username == "" {
-				return cmderr.Usagef("--password-stdin needs --username")
-			}
-			if opts.NoVerify && opts.Strict {
-				return cmderr.Usagef("--no-verify and --strict are mutually exclusive")
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return loginRun(cmd.Context(), opts)
-		},
-	}
-	fl := cmd.Flags()
-	fl.StringVarP(&opts.Username, "username", "u", "", "user name")
-	fl.StringVarP(&opts.Password, "password", "p", "", "password or token (visible to other users in the process list and shell history: prefer --password-stdin)")
-	fl.BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the password or token from stdin")
-	fl.BoolVar(&opts.Insecure, "insecure", false, "allow plain HTTP and skip TLS certificate verification for this registry")
-	fl.BoolVar(&opts.NoVerify, "no-verify", false, "store without asking the registry")
-	fl.BoolVar(&opts.Strict, "strict", false, "fail when the registry cannot check the credentials (anonymous access)")
-	fl.BoolVar(&opts.IdentityToken, "identity-token", false, "store the registry's refresh token (as docker does) instead of the password, when it issues one")
-	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print each request made to the registry on stderr")
-	return cmd
 }
 
 // StoreKey is the keystore key login stores a registry's credentials
@@ -155,7 +85,11 @@ func parseServer(server string) (auth.Key, error) {
 	return k, nil
 }
 
-func loginRun(ctx context.Context, opts *LoginOptions) error {
+// Login reads the credentials for opts.Server, checks them with the
+// registry unless NoVerify, and stores them under StoreKey, replacing the
+// entries for the same registry under other spellings. Nothing is stored
+// when the check fails.
+func Login(ctx context.Context, opts Options) error {
 	k, err := parseServer(opts.Server)
 	if err != nil {
 		return err
@@ -164,25 +98,25 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		return cmderr.Usagef("%s is not a registry", k.Raw)
 	}
 	key := StoreKey(k)
-	noteOwner(opts.IO, opts.Owner, k,
+	noteOwner(opts.ErrOut, opts.Owner, k,
 		"clients get credentials from it first; this login is used only when it has none")
 	store, info, err := opts.Keystore(ctx)
 	if err != nil {
 		return err
 	}
-	cred, err := readCredential(ctx, opts, store, key)
+	cred, err := readCredential(ctx, &opts, store, key)
 	if err != nil {
 		return err
 	}
 
 	verified := false
 	if opts.NoVerify {
-		fmt.Fprintf(opts.IO.ErrOut, "WARNING: %s: credentials not verified (--no-verify)\n", k.Host)
+		fmt.Fprintf(opts.ErrOut, "WARNING: %s: credentials not verified (--no-verify)\n", k.Host)
 	} else {
 		vo := opts.VerifyOptions
 		vo.Insecure = opts.Insecure
 		if opts.Verbose {
-			vo.Log = func(format string, a ...any) { fmt.Fprintf(opts.IO.ErrOut, "regkey: "+format+"\n", a...) }
+			vo.Log = func(format string, a ...any) { fmt.Fprintf(opts.ErrOut, "regkey: "+format+"\n", a...) }
 		}
 		res, err := opts.Verify(ctx, k.Raw, cred, vo)
 		if err != nil {
@@ -193,7 +127,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 				return cmderr.WithHint(fmt.Errorf("%s: %s; nothing stored (--strict)", k.Host, regauth.AnonymousNote),
 					"run without --strict to store the credentials anyway")
 			}
-			fmt.Fprintf(opts.IO.ErrOut, "WARNING: %s: %s\n", k.Host, regauth.AnonymousNote)
+			fmt.Fprintf(opts.ErrOut, "WARNING: %s: %s\n", k.Host, regauth.AnonymousNote)
 		} else {
 			verified = true
 		}
@@ -201,7 +135,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 			if res.IdentityToken != "" {
 				cred = auth.Credential{Username: auth.TokenUsername, Secret: res.IdentityToken}
 			} else {
-				fmt.Fprintf(opts.IO.ErrOut, "WARNING: %s issued no identity token; storing the password\n", k.Host)
+				fmt.Fprintf(opts.ErrOut, "WARNING: %s issued no identity token; storing the password\n", k.Host)
 			}
 		}
 	}
@@ -211,19 +145,19 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 	replaced, err := removeOtherSpellings(ctx, store, k, key)
 	for _, r := range replaced {
-		fmt.Fprintf(opts.IO.ErrOut, "Replaced the older entry %q for the same registry\n", r)
+		fmt.Fprintf(opts.ErrOut, "Replaced the older entry %q for the same registry\n", r)
 	}
 	if err != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "WARNING: could not remove older entries for %s: %v\n", k.Host, err)
+		fmt.Fprintf(opts.ErrOut, "WARNING: could not remove older entries for %s: %v\n", k.Host, err)
 	}
 	what := "Credentials"
 	if cred.IsIdentityToken() {
 		what = "An identity token"
 	}
 	if verified {
-		fmt.Fprintln(opts.IO.Out, "Login Succeeded")
+		fmt.Fprintln(opts.Out, "Login Succeeded")
 	}
-	fmt.Fprintf(opts.IO.Out, "%s for %s stored in the %s keystore%s\n", what, key, info.Backend, info.WhereSuffix())
+	fmt.Fprintf(opts.Out, "%s for %s stored in the %s keystore%s\n", what, key, info.Backend, info.WhereSuffix())
 	return nil
 }
 
@@ -251,11 +185,12 @@ func removeOtherSpellings(ctx context.Context, store keystore.Store, k auth.Key,
 	return removed, errors.Join(errs...)
 }
 
-// providerOwner returns a function that routes a key the way the helper
-// does (settings rules, then built-in detection).
-func providerOwner(f *cmdutil.Factory) func(auth.Key) (string, string, error) {
+// ProviderOwner returns an Owner that routes a key the way the helper does
+// (settings rules, then built-in detection) with the router that router
+// returns, built only when a key is asked about.
+func ProviderOwner(router func() (*providers.Router, error)) Owner {
 	return func(k auth.Key) (string, string, error) {
-		r, err := f.Router()
+		r, err := router()
 		if err != nil {
 			return "", "", err
 		}
@@ -267,18 +202,18 @@ func providerOwner(f *cmdutil.Factory) func(auth.Key) (string, string, error) {
 	}
 }
 
-// noteOwner tells the user on stderr when a provider serves k, since a
+// noteOwner tells the user on errOut when a provider serves k, since a
 // keystore entry is then only a fallback.
-func noteOwner(ios cmdutil.IOStreams, owner func(auth.Key) (string, string, error), k auth.Key, consequence string) {
+func noteOwner(errOut io.Writer, owner Owner, k auth.Key, consequence string) {
 	if owner == nil {
 		return
 	}
 	name, reason, err := owner(k)
 	switch {
 	case err != nil:
-		fmt.Fprintf(ios.ErrOut, "WARNING: cannot tell which provider serves %s: %v\n", k.Host, err)
+		fmt.Fprintf(errOut, "WARNING: cannot tell which provider serves %s: %v\n", k.Host, err)
 	case name != "":
-		fmt.Fprintf(ios.ErrOut, "NOTE: %s is served by the %s provider (%s): %s.\n", k.Host, name, reason, consequence)
+		fmt.Fprintf(errOut, "NOTE: %s is served by the %s provider (%s): %s.\n", k.Host, name, reason, consequence)
 	}
 }
 

@@ -1,9 +1,11 @@
-package cli
+package login
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -15,58 +17,13 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
-	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/keystore"
+	"github.com/regkey/regkey/providers"
+	"github.com/regkey/regkey/providers/builtin"
 )
-
-func Test_NewCmdLogin(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		args    string
-		want    LoginOptions
-		wantErr string
-	}{
-		{args: "ghcr.io", want: LoginOptions{Server: "ghcr.io"}},
-		{args: "", want: LoginOptions{}},
-		{args: "-u alice --password-stdin localhost:5000",
-			want: LoginOptions{Server: "localhost:5000", Username: "alice", PasswordStdin: true}},
-		{args: "--username=alice -p pw h", want: LoginOptions{Server: "h", Username: "alice", Password: "pw"}},
-		{args: "--insecure --no-verify --identity-token -v h",
-			want: LoginOptions{Server: "h", Insecure: true, NoVerify: true, IdentityToken: true, Verbose: true}},
-		{args: "--strict h", want: LoginOptions{Server: "h", Strict: true}},
-		{args: "-u a -p x --password-stdin h", wantErr: "mutually exclusive"},
-		{args: "--password-stdin h", wantErr: "needs --username"},
-		{args: "--no-verify --strict h", wantErr: "mutually exclusive"},
-		{args: "-u a --password= h", wantErr: "--password is empty"},
-		{args: "a b", wantErr: "accepts at most 1 arg"},
-		{args: "--nope h", wantErr: "unknown flag"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.args, func(t *testing.T) {
-			t.Parallel()
-			got, err := cmdtest.ParseArgs(t, NewCmdLogin, tt.args)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, *got, cmpopts.IgnoreFields(LoginOptions{},
-				"IO", "Keystore", "Verify", "VerifyOptions", "Prompt", "Owner")); diff != "" {
-				t.Errorf("options (-want +got):\n%s", diff)
-			}
-			if got.Keystore == nil || got.Verify == nil || got.Prompt == nil || got.Owner == nil || len(got.VerifyOptions.CertDirs) != 2 {
-				t.Errorf("options not wired from the cmdutil.Factory: %+v", got)
-			}
-		})
-	}
-}
 
 // fakePrompter answers prompts and records them.
 type fakePrompter struct {
@@ -93,12 +50,12 @@ type verifyCall struct {
 
 type cred = auth.Credential
 
-func Test_loginRun(t *testing.T) {
+func TestLogin(t *testing.T) {
 	t.Parallel()
 	invalid := fmt.Errorf("verifying login to ghcr.io: %w: GET https://ghcr.io/v2/: 401 Unauthorized", regauth.ErrInvalidCredentials)
 	tests := []struct {
 		name     string
-		opts     LoginOptions // flags only
+		opts     Options // flags only
 		stdin    string
 		tty      bool
 		prompt   fakePrompter
@@ -115,7 +72,7 @@ func Test_loginRun(t *testing.T) {
 	}{
 		{
 			name:     "verified, stored under the canonical host",
-			opts:     LoginOptions{Server: "HTTPS://Ghcr.IO/owner/img", Username: "octocat", PasswordStdin: true},
+			opts:     Options{Server: "HTTPS://Ghcr.IO/owner/img", Username: "octocat", PasswordStdin: true},
 			stdin:    "tok\n",
 			result:   regauth.Result{Method: regauth.MethodBearer},
 			want:     map[string]cred{"ghcr.io": {Username: "octocat", Secret: "tok"}},
@@ -124,7 +81,7 @@ func Test_loginRun(t *testing.T) {
 		},
 		{
 			name:    "Docker Hub by default",
-			opts:    LoginOptions{Username: "u", PasswordStdin: true},
+			opts:    Options{Username: "u", PasswordStdin: true},
 			stdin:   "p\r\n",
 			result:  regauth.Result{Method: regauth.MethodBearer},
 			want:    map[string]cred{auth.HubKey: {Username: "u", Secret: "p"}},
@@ -132,14 +89,14 @@ func Test_loginRun(t *testing.T) {
 		},
 		{
 			name:   "docker.io is Hub",
-			opts:   LoginOptions{Server: "docker.io", Username: "u", Password: "p"},
+			opts:   Options{Server: "docker.io", Username: "u", Password: "p"},
 			result: regauth.Result{Method: regauth.MethodBearer},
 			want:   map[string]cred{auth.HubKey: {Username: "u", Secret: "p"}},
 			stderr: []string{"WARNING! Using --password via the CLI is insecure. Use --password-stdin."},
 		},
 		{
 			name:    "rejected: nothing stored",
-			opts:    LoginOptions{Server: "ghcr.io", Username: "u", PasswordStdin: true},
+			opts:    Options{Server: "ghcr.io", Username: "u", PasswordStdin: true},
 			stdin:   "bad",
 			stored:  map[string]cred{"quay.io": {Username: "q", Secret: "s"}},
 			vErr:    invalid,
@@ -148,7 +105,7 @@ func Test_loginRun(t *testing.T) {
 		},
 		{
 			name:    "anonymous registry: stored with a warning",
-			opts:    LoginOptions{Server: "localhost:5000", Username: "u", PasswordStdin: true},
+			opts:    Options{Server: "localhost:5000", Username: "u", PasswordStdin: true},
 			stdin:   "p",
 			result:  regauth.Result{Method: regauth.MethodNone, Anonymous: true},
 			want:    map[string]cred{"localhost:5000": {Username: "u", Secret: "p"}},
@@ -157,7 +114,7 @@ func Test_loginRun(t *testing.T) {
 		},
 		{
 			name:    "anonymous registry with --strict",
-			opts:    LoginOptions{Server: "localhost:5000", Username: "u", PasswordStdin: true, Strict: true},
+			opts:    Options{Server: "localhost:5000", Username: "u", PasswordStdin: true, Strict: true},
 			stdin:   "p",
 			result:  regauth.Result{Method: regauth.MethodNone, Anonymous: true},
 			want:    map[string]cred{},
@@ -165,14 +122,14 @@ func Test_loginRun(t *testing.T) {
 		},
 		{
 			name:   "--no-verify",
-			opts:   LoginOptions{Server: "h.example", Username: "u", PasswordStdin: true, NoVerify: true},
+			opts:   Options{Server: "h.example", Username: "u", PasswordStdin: true, NoVerify: true},
 			stdin:  "p",
 			want:   map[string]cred{"h.example": {Username: "u", Secret: "p"}},
 			stderr: []string{"WARNING: h.example: credentials not verified (--no-verify)"},
 		},
 		{
 			name:    "--identity-token stores the refresh token",
-			opts:    LoginOptions{Server: "h.example", Username: "u", PasswordStdin: true, IdentityToken: true},
+			opts:    Options{Server: "h.example", Username: "u", PasswordStdin: true, IdentityToken: true},
 			stdin:   "p",
 			result:  regauth.Result{Method: regauth.MethodBearer, IdentityToken: "rt"},
 			want:    map[string]cred{"h.example": {Username: auth.TokenUsername, Secret: "rt"}},
@@ -180,7 +137,7 @@ func Test_loginRun(t *testing.T) {
 		},
 		{
 			name:   "--identity-token without one issued",
-			opts:   LoginOptions{Server: "h.example", Username: "u", PasswordStdin: true, IdentityToken: true},
+			opts:   Options{Server: "h.example", Username: "u", PasswordStdin: true, IdentityToken: true},
 			stdin:  "p",
 			result: regauth.Result{Method: regauth.MethodBasic},
 			want:   map[string]cred{"h.example": {Username: "u", Secret: "p"}},
@@ -188,7 +145,7 @@ func Test_loginRun(t *testing.T) {
 		},
 		{
 			name:     "--insecure reaches the verifier",
-			opts:     LoginOptions{Server: "h.example:5000", Username: "u", PasswordStdin: true, Insecure: true},
+			opts:     Options{Server: "h.example:5000", Username: "u", PasswordStdin: true, Insecure: true},
 			stdin:    "p",
 			result:   regauth.Result{Method: regauth.MethodBasic},
 			want:     map[string]cred{"h.example:5000": {Username: "u", Secret: "p"}},
@@ -196,20 +153,20 @@ func Test_loginRun(t *testing.T) {
 		},
 		{
 			name:    "no terminal, no password",
-			opts:    LoginOptions{Server: "h.example", Username: "u"},
+			opts:    Options{Server: "h.example", Username: "u"},
 			want:    map[string]cred{},
 			errText: "cannot prompt for a password: stdin is not a terminal",
 		},
 		{
 			name:    "empty stdin",
-			opts:    LoginOptions{Server: "h.example", Username: "u", PasswordStdin: true},
+			opts:    Options{Server: "h.example", Username: "u", PasswordStdin: true},
 			stdin:   "\n",
 			want:    map[string]cred{},
 			errText: "no password on stdin",
 		},
 		{
 			name:   "terminal prompts",
-			opts:   LoginOptions{Server: "h.example"},
+			opts:   Options{Server: "h.example"},
 			tty:    true,
 			prompt: fakePrompter{user: " alice ", pass: "pw"},
 			result: regauth.Result{Method: regauth.MethodBasic},
@@ -218,7 +175,7 @@ func Test_loginRun(t *testing.T) {
 		},
 		{
 			name:   "terminal prompt offers the stored user",
-			opts:   LoginOptions{Server: "h.example"},
+			opts:   Options{Server: "h.example"},
 			tty:    true,
 			prompt: fakePrompter{pass: "new"},
 			stored: map[string]cred{"h.example": {Username: "alice", Secret: "old"}},
@@ -228,7 +185,7 @@ func Test_loginRun(t *testing.T) {
 		},
 		{
 			name:   "other spellings are replaced, repository keys kept",
-			opts:   LoginOptions{Server: "ghcr.io", Username: "u", Password: "new"},
+			opts:   Options{Server: "ghcr.io", Username: "u", Password: "new"},
 			result: regauth.Result{Method: regauth.MethodBearer},
 			stored: map[string]cred{
 				"https://ghcr.io": {Username: "old", Secret: "1"}, "GHCR.io:443": {Username: "old", Secret: "2"},
@@ -240,13 +197,13 @@ func Test_loginRun(t *testing.T) {
 		},
 		{
 			name:    "not a registry key",
-			opts:    LoginOptions{Server: auth.HubKey + "access-token", Username: "u", Password: "p"},
+			opts:    Options{Server: auth.HubKey + "access-token", Username: "u", Password: "p"},
 			want:    map[string]cred{},
 			errText: "is not a registry",
 		},
 		{
 			name:    "verbose logs the requests",
-			opts:    LoginOptions{Server: "h.example", Username: "u", Password: "p", Verbose: true},
+			opts:    Options{Server: "h.example", Username: "u", Password: "p", Verbose: true},
 			result:  regauth.Result{Method: regauth.MethodBasic},
 			want:    map[string]cred{"h.example": {Username: "u", Secret: "p"}},
 			stderr:  []string{"regkey: GET https://h.example/v2/: 200 OK"},
@@ -256,12 +213,13 @@ func Test_loginRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, out, errOut := cmdtest.IO(tt.stdin, tt.tty)
+			out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
 			mem, open := cmdtest.MemKeystore(t, tt.stored)
 			var call *verifyCall
 			prompt := tt.prompt
 			opts := tt.opts
-			opts.IO, opts.Keystore, opts.Prompt = ios, open, &prompt
+			opts.In, opts.InTTY, opts.Out, opts.ErrOut = strings.NewReader(tt.stdin), tt.tty, out, errOut
+			opts.Keystore, opts.Prompt = open, &prompt
 			opts.Verify = func(_ context.Context, server string, c auth.Credential, vo regauth.Options) (regauth.Result, error) {
 				call = &verifyCall{Server: server, Cred: c, Insecure: vo.Insecure}
 				if vo.Log != nil {
@@ -269,11 +227,11 @@ func Test_loginRun(t *testing.T) {
 				}
 				return tt.result, tt.vErr
 			}
-			err := loginRun(context.Background(), &opts)
+			err := Login(context.Background(), opts)
 			switch {
 			case tt.wantErr != nil || tt.errText != "":
 				if err == nil {
-					t.Fatal("loginRun() succeeded, want an error")
+					t.Fatal("Login() succeeded, want an error")
 				}
 				if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
 					t.Errorf("error = %v, want errors.Is %v", err, tt.wantErr)
@@ -285,7 +243,7 @@ func Test_loginRun(t *testing.T) {
 					t.Errorf("stdout = %q on failure, want nothing", out)
 				}
 			case err != nil:
-				t.Fatalf("loginRun() error = %v\nstderr: %s", err, errOut)
+				t.Fatalf("Login() error = %v\nstderr: %s", err, errOut)
 			}
 			if diff := cmp.Diff(tt.want, mem.Snapshot(), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("stored (-want +got):\n%s", diff)
@@ -313,11 +271,10 @@ func Test_loginRun(t *testing.T) {
 	}
 }
 
-func Test_loginRunKeystoreError(t *testing.T) {
+func TestLoginKeystoreError(t *testing.T) {
 	t.Parallel()
-	ios, _, _ := cmdtest.IO("p", false)
 	called := false
-	opts := &LoginOptions{IO: ios, Server: "h.example", Username: "u", PasswordStdin: true,
+	opts := Options{In: strings.NewReader("p"), Out: io.Discard, ErrOut: io.Discard, Server: "h.example", Username: "u", PasswordStdin: true,
 		Keystore: func(context.Context) (keystore.Store, keystore.Info, error) {
 			return nil, keystore.Info{}, fmt.Errorf("opening the os keystore: %w", auth.ErrUnavailable)
 		},
@@ -326,7 +283,7 @@ func Test_loginRunKeystoreError(t *testing.T) {
 			return regauth.Result{}, nil
 		},
 	}
-	if err := loginRun(context.Background(), opts); !errors.Is(err, auth.ErrUnavailable) {
+	if err := Login(context.Background(), opts); !errors.Is(err, auth.ErrUnavailable) {
 		t.Errorf("error = %v, want ErrUnavailable", err)
 	}
 	if called {
@@ -360,13 +317,13 @@ func TestLoginHint(t *testing.T) {
 	}
 }
 
-func Test_loginRunProviderNote(t *testing.T) {
+func TestLoginProviderNote(t *testing.T) {
 	t.Parallel()
-	ios, _, errOut := cmdtest.IO("p", false)
+	errOut := &bytes.Buffer{}
 	mem, open := cmdtest.MemKeystore(t, nil)
-	opts := &LoginOptions{IO: ios, Keystore: open, Server: "ghcr.io", Username: "u", PasswordStdin: true, NoVerify: true,
+	opts := Options{In: strings.NewReader("p"), Out: io.Discard, ErrOut: errOut, Keystore: open, Server: "ghcr.io", Username: "u", PasswordStdin: true, NoVerify: true,
 		Owner: func(k auth.Key) (string, string, error) { return "ghcr", "built-in detection", nil }}
-	if err := loginRun(context.Background(), opts); err != nil {
+	if err := Login(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	want := "NOTE: ghcr.io is served by the ghcr provider (built-in detection): clients get credentials from it first; this login is used only when it has none."
@@ -385,8 +342,13 @@ func TestProviderOwner(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("registries:\n  - match: registry.example.com\n    provider: acr\n  - match: ghcr.io\n    provider: keystore\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ios, _, _ := cmdtest.IO("", false)
-	owner := providerOwner(cmdutil.NewFactory(ios, config.Env{"HOME": dir, "REGKEY_CONFIG": cfg}))
+	owner := ProviderOwner(func() (*providers.Router, error) {
+		settings, err := config.Load(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return builtin.NewRouter(config.Env{"HOME": dir}, settings.Registries)
+	})
 	for host, want := range map[string]string{
 		"123456789012.dkr.ecr.eu-west-1.amazonaws.com": "ecr",
 		"registry.example.com":                         "acr",

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	setupcmd "github.com/regkey/regkey/internal/cli/cmd/setup"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/version"
@@ -54,7 +55,7 @@ docker credential helper; as regkey it manages logins and explains them.`,
 	}
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.AddCommand(
-		NewCmdSetup(f, nil),
+		setupcmd.NewCmdSetup(f, nil),
 		NewCmdLogin(f, nil),
 		NewCmdLogout(f, nil),
 		NewCmdList(f, nil),

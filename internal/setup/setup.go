@@ -24,8 +24,11 @@ import (
 type Options struct {
 	// Out receives the report, ErrOut the warnings.
 	Out, ErrOut io.Writer
-	Env         config.Env
-	Paths       config.Paths
+	// Env is the user's environment: DOCKER_CONFIG, REGISTRY_AUTH_FILE,
+	// CONTAINERS_REGISTRIES_CONF, XDG_RUNTIME_DIR and PATH (for hints).
+	Env config.Env
+	// Paths are regkey's and docker's directories and files.
+	Paths config.Paths
 	// Keystore opens the static keystore.
 	Keystore func(context.Context) (keystore.Store, keystore.Info, error)
 	// Route names the provider that serves a registry ("" for the

@@ -761,3 +761,13 @@ func TestSetupUndoAfterLogins(t *testing.T) {
 		t.Errorf("auth file after undo:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestRuleHosts: only rules naming one host exactly name a host setup can
+// wire; globs and repository paths do not.
+func TestRuleHosts(t *testing.T) {
+	t.Parallel()
+	rules := []config.Rule{{Match: "r.example"}, {Match: "*.example"}, {Match: "q.example/team"}, {Match: "127.0.0.1:5000"}}
+	if got, want := RuleHosts(rules), []string{"r.example", "127.0.0.1:5000"}; !slices.Equal(got, want) {
+		t.Errorf("RuleHosts = %q, want %q", got, want)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	logincmd "github.com/regkey/regkey/internal/cli/cmd/login"
 	logoutcmd "github.com/regkey/regkey/internal/cli/cmd/logout"
+	setupcmd "github.com/regkey/regkey/internal/cli/cmd/setup"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/version"
@@ -56,7 +57,7 @@ docker credential helper; as regkey it manages logins and explains them.`,
 	}
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.AddCommand(
-		NewCmdSetup(f, nil),
+		setupcmd.NewCmdSetup(f, nil),
 		logincmd.NewCmdLogin(f, nil),
 		logoutcmd.NewCmdLogout(f, nil),
 		NewCmdList(f, nil),

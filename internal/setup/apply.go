@@ -1,4 +1,4 @@
-package cli
+package setup
 
 import (
 	"context"
@@ -74,8 +74,8 @@ func (p *setupPlan) migrate(ctx context.Context) error {
 }
 
 // apply writes every changed file through the journal and reports.
-func (p *setupPlan) apply(opts *SetupOptions) error {
-	out := opts.IO.Out
+func (p *setupPlan) apply(opts *Options) error {
+	out := opts.Out
 	for _, m := range p.migrations {
 		if m.store {
 			fmt.Fprintf(out, "Moved the login for %s from %s into the %s keystore.\n", m.key, m.from, p.info.Backend)
@@ -138,7 +138,7 @@ func (p *setupPlan) apply(opts *SetupOptions) error {
 		}
 	}
 	p.printKept(out)
-	p.printWarnings(opts.IO.ErrOut)
+	p.printWarnings(opts.ErrOut)
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}

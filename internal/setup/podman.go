@@ -1,4 +1,4 @@
-package cli
+package setup
 
 import (
 	"github.com/regkey/regkey/config"
@@ -23,7 +23,7 @@ type foreignEntry struct{ helper, file string }
 // podman would use for it today from a file it reads besides the one regkey
 // wires (its runtime auth.json before it, docker's config.json after it).
 // An entry regkey added there would override that choice for podman.
-func (p *setupPlan) otherHelpersForPodman(opts *SetupOptions, pod config.PodmanAuth, docker *config.AuthFile, podFiles []*config.AuthFile) map[string]foreignEntry {
+func (p *setupPlan) otherHelpersForPodman(opts *Options, pod config.PodmanAuth, docker *config.AuthFile, podFiles []*config.AuthFile) map[string]foreignEntry {
 	out := map[string]foreignEntry{}
 	files := map[string]*config.AuthFile{}
 	for _, f := range podFiles {

@@ -1,4 +1,4 @@
-package cli
+package setup
 
 import (
 	"context"
@@ -9,14 +9,13 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
-	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/keystore"
 )
 
-// setupUndo takes regkey out of every file setup changed, as recorded in
-// the journal; see the command's help.
-func setupUndo(ctx context.Context, opts *SetupOptions) error {
+// Undo takes regkey out of every file setup changed, as recorded in the
+// journal: see `regkey setup --help`.
+func Undo(ctx context.Context, opts *Options) error {
 	if !opts.DryRun {
 		unlock, err := config.Lock(ctx, lockPath(opts.Paths))
 		if err != nil {
@@ -29,7 +28,7 @@ func setupUndo(ctx context.Context, opts *SetupOptions) error {
 		return err
 	}
 	if len(j.Files) == 0 {
-		fmt.Fprintln(opts.IO.Out, "regkey setup has changed no file (or it was undone already): nothing to undo.")
+		fmt.Fprintln(opts.Out, "regkey setup has changed no file (or it was undone already): nothing to undo.")
 		if opts.DryRun {
 			return nil
 		}
@@ -50,7 +49,7 @@ func setupUndo(ctx context.Context, opts *SetupOptions) error {
 		st = strandedLogins(ks, results)
 	}
 
-	out := opts.IO.Out
+	out := opts.Out
 	if opts.DryRun {
 		printUndoDryRun(out, results)
 		for _, r := range restored {
@@ -60,12 +59,12 @@ func setupUndo(ctx context.Context, opts *SetupOptions) error {
 		return planErr
 	}
 	applyErr := j.ApplyUndo(results)
-	skipped := printUndone(opts.IO, results)
+	skipped := printUndone(opts.Out, opts.ErrOut, results)
 	for _, r := range restored {
 		fmt.Fprintf(out, "Wrote the login for %s (%s) into %s, in plaintext.\n", r.key, r.user, r.file)
 	}
 	if len(restored) > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "WARNING: %d login(s) are now in plaintext in docker's or podman's files (--restore-logins): anything running as you can read them.\n", len(restored))
+		fmt.Fprintf(opts.ErrOut, "WARNING: %d login(s) are now in plaintext in docker's or podman's files (--restore-logins): anything running as you can read them.\n", len(restored))
 	}
 	printStranded(out, st, false, opts.RestoreLogins)
 	if err := errors.Join(planErr, applyErr); err != nil {
@@ -163,7 +162,7 @@ type restoredLogin struct{ key, user, file string }
 // restoreLogins writes the stranded logins into the file docker (and,
 // unless REGISTRY_AUTH_FILE is set, podman) reads: docker's config.json if
 // setup wired it, else podman's auth file.
-func restoreLogins(opts *SetupOptions, ks *undoKeystore, results []config.UndoResult, st stranded) ([]restoredLogin, error) {
+func restoreLogins(opts *Options, ks *undoKeystore, results []config.UndoResult, st stranded) ([]restoredLogin, error) {
 	if st.partial || st.err != nil {
 		return nil, nil // printStranded says why nothing can be listed
 	}
@@ -217,8 +216,8 @@ func printUndoDryRun(out io.Writer, results []config.UndoResult) {
 
 // printUndone says what undo did with each file; it returns how many were
 // left alone.
-func printUndone(ios cmdutil.IOStreams, results []config.UndoResult) int {
-	out, skipped := ios.Out, 0
+func printUndone(out, errOut io.Writer, results []config.UndoResult) int {
+	skipped := 0
 	for _, r := range results {
 		switch r.Action {
 		case config.UndoRestored:
@@ -234,7 +233,7 @@ func printUndone(ios cmdutil.IOStreams, results []config.UndoResult) int {
 			fmt.Fprintf(out, "%s is gone already; nothing to restore.\n", r.File.Path)
 		case config.UndoSkipped:
 			skipped++
-			fmt.Fprintf(ios.ErrOut, "Kept %s: %s.\n", r.File.Path, r.Reason)
+			fmt.Fprintf(errOut, "Kept %s: %s.\n", r.File.Path, r.Reason)
 		}
 		printMissing(out, r, false)
 	}

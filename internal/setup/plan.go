@@ -1,4 +1,4 @@
-package cli
+package setup
 
 import (
 	"context"
@@ -54,7 +54,7 @@ func (p *setupPlan) warnf(format string, a ...any) {
 
 // planSetup reads every file, decides what moves and what is wired, and
 // checks the keystore, without changing anything. j is setup's journal.
-func planSetup(ctx context.Context, opts *SetupOptions, sel clientSel, j *config.Journal) (*setupPlan, error) {
+func planSetup(ctx context.Context, opts *Options, sel clientSel, j *config.Journal) (*setupPlan, error) {
 	p := &setupPlan{journal: j}
 	var docker *config.AuthFile
 	var podFiles []*config.AuthFile
@@ -180,7 +180,7 @@ func (p *setupPlan) collectPlain(f *config.AuthFile) ([]string, error) {
 // openKeystore opens the keystore and decides which migrations need a
 // store. Two sources that disagree about one key, or a keystore that holds
 // another credential under it, stop setup before anything changes.
-func (p *setupPlan) openKeystore(ctx context.Context, opts *SetupOptions) error {
+func (p *setupPlan) openKeystore(ctx context.Context, opts *Options) error {
 	s, info, err := opts.Keystore(ctx)
 	if err != nil {
 		if len(p.migrations) > 0 {
@@ -220,7 +220,7 @@ func (p *setupPlan) openKeystore(ctx context.Context, opts *SetupOptions) error 
 // servedHosts are the registries regkey answers for: keystore entries,
 // migrated logins, hosts the rules name, and hosts in the files that a
 // provider owns.
-func (p *setupPlan) servedHosts(ctx context.Context, opts *SetupOptions, files []*config.AuthFile) ([]string, error) {
+func (p *setupPlan) servedHosts(ctx context.Context, opts *Options, files []*config.AuthFile) ([]string, error) {
 	set := map[string]bool{}
 	add := func(raw string) {
 		if k, err := auth.ParseKey(raw); err == nil && !k.Opaque {

@@ -1,4 +1,4 @@
-package cli
+package setup
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ import (
 // credential-helpers: by default yes, unless this run or an earlier one
 // (recorded in the journal) said --no-registries-conf; --registries-conf
 // overrides an earlier choice.
-func wantDropIn(opts *SetupOptions, j *config.Journal) bool {
+func wantDropIn(opts *Options, j *config.Journal) bool {
 	switch {
 	case opts.RegistriesConf:
 		return true
@@ -29,7 +29,7 @@ func wantDropIn(opts *SetupOptions, j *config.Journal) bool {
 // planDropIn plans regkey's registries.conf drop-in. When it is wanted it is
 // created, or kept in step with the list in effect (which other files may
 // have changed since); when it is not, a drop-in setup wrote is removed.
-func (p *setupPlan) planDropIn(opts *SetupOptions) error {
+func (p *setupPlan) planDropIn(opts *Options) error {
 	rc := config.RegistriesConfFor(opts.Env)
 	path := rc.DropIn()
 	cur, err := os.ReadFile(path)

@@ -1,72 +1,38 @@
-package cli
+// Package setup is the `regkey setup` command: its flags, help and checks
+// of their combinations; the work is internal/setup's.
+package setup
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 
 	"github.com/spf13/cobra"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/childenv"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/fix"
-	"github.com/regkey/regkey/keystore"
+	engine "github.com/regkey/regkey/internal/setup"
 )
 
-// SetupOptions are the inputs of `regkey setup`.
+// SetupOptions are the inputs of `regkey setup`: the engine's, and --undo.
 type SetupOptions struct {
-	IO    cmdutil.IOStreams
-	Env   config.Env
-	Paths config.Paths
-	// Keystore opens the static keystore.
-	Keystore func(context.Context) (keystore.Store, keystore.Info, error)
-	// Route names the provider that serves a registry ("" for the keystore)
-	// and lists the hosts the settings' rules name exactly; nil means no
-	// providers.
-	Route func(auth.Key) (string, error)
-	// RuleHosts are the hosts named exactly by the settings' rules.
-	RuleHosts func() ([]string, error)
-	// LookPath finds a program on the user's PATH.
-	LookPath func(string) (string, error)
-	// Helper runs another docker-credential-NAME helper (for --take-over).
-	Helper helperRunner
-	// GOOS and UID select podman's runtime auth file.
-	GOOS string
-	UID  int
-	// Self is the running regkey binary, which hints link ("" when
-	// unknown).
-	Self string
-
-	DryRun   bool
-	TakeOver bool
-	Undo     bool
-	Force    bool
-	Docker   bool
-	Podman   bool
-	// RegistriesConf and NoRegistriesConf ask for podman's registries.conf
-	// drop-in, or not; with neither, setup writes it when it wires podman,
-	// unless an earlier setup was told --no-registries-conf.
-	RegistriesConf   bool
-	NoRegistriesConf bool
-	// RestoreLogins (with Undo) writes the logins that would live only in
-	// the keystore after undo into docker's or podman's file, in plaintext.
-	RestoreLogins bool
+	engine.Options
+	// Undo takes regkey out again instead of wiring it.
+	Undo bool
 }
 
-// NewCmdSetup builds `regkey setup`. runF replaces setupRun in tests.
+// NewCmdSetup builds `regkey setup`. runF replaces the engine in tests.
 func NewCmdSetup(f *cmdutil.Factory, runF func(context.Context, *SetupOptions) error) *cobra.Command {
-	opts := &SetupOptions{
-		IO: f.IO, Env: f.Env, Paths: f.Paths, Keystore: f.Keystore,
+	opts := &SetupOptions{Options: engine.Options{
+		Out: f.IO.Out, ErrOut: f.IO.ErrOut, Env: f.Env, Paths: f.Paths, Keystore: f.Keystore,
 		Route: routeFunc(f), RuleHosts: ruleHostsFunc(f),
 		LookPath: func(name string) (string, error) { return childenv.LookPath(f.Env, name) },
-		Helper:   execHelper{env: f.Env},
+		Helper:   engine.ExecHelper{Env: f.Env},
 		GOOS:     runtime.GOOS, UID: os.Getuid(), Self: fix.SelfPath(),
-	}
+	}}
 	cmd := &cobra.Command{
 		Use:   "setup",
 		Short: "Make docker, podman, skopeo and buildah get registry credentials from regkey",
@@ -162,9 +128,9 @@ By default setup wires what is installed or configured; --docker and
 				return runF(cmd.Context(), opts)
 			}
 			if opts.Undo {
-				return setupUndo(cmd.Context(), opts)
+				return engine.Undo(cmd.Context(), &opts.Options)
 			}
-			return setupRun(cmd.Context(), opts)
+			return engine.Run(cmd.Context(), &opts.Options)
 		},
 	}
 	fl := cmd.Flags()
@@ -180,57 +146,28 @@ By default setup wires what is installed or configured; --docker and
 	return cmd
 }
 
-// helperOnPath refuses to wire docker and podman to a helper they cannot
-// run: they find docker-credential-regkey through PATH, and a credsStore
-// naming a missing helper fails every docker login (and setup will have
-// moved the plaintext logins out of the file).
-func helperOnPath(opts *SetupOptions) error {
-	if _, err := opts.LookPath(config.HelperPrefix + config.HelperName); err != nil {
-		return cmderr.WithHint(fmt.Errorf("PATH does not find %s%s, so docker and podman could not run it; nothing was changed", config.HelperPrefix, config.HelperName),
-			fix.HelperPath(opts.Env, opts.Self, opts.UID)+"; then run `regkey setup` again (--force wires anyway)")
+// routeFunc returns the provider that serves a key, "" for the keystore.
+func routeFunc(f *cmdutil.Factory) func(auth.Key) (string, error) {
+	return func(k auth.Key) (string, error) {
+		r, err := f.Router()
+		if err != nil {
+			return "", err
+		}
+		route, err := r.Route(k)
+		if err != nil || route.Static() {
+			return "", err
+		}
+		return route.Name, nil
 	}
-	return nil
 }
 
-// journalPath is where setup records the files it changed.
-func journalPath(p config.Paths) string { return filepath.Join(p.DataDir, "setup-journal.json") }
-
-// lockPath serialises setups of one user.
-func lockPath(p config.Paths) string { return filepath.Join(p.DataDir, "setup.lock") }
-
-// setupRun wires the selected clients; see the command's help.
-func setupRun(ctx context.Context, opts *SetupOptions) error {
-	sel := selectClients(opts)
-	if !sel.docker && !sel.podman {
-		fmt.Fprintln(opts.IO.Out, "Neither docker nor podman, skopeo or buildah is installed or configured: nothing to wire.")
-		fmt.Fprintln(opts.IO.Out, "Run `regkey setup --docker` or `regkey setup --podman` to wire them anyway.")
-		return nil
-	}
-	if !opts.DryRun && !opts.Force {
-		if err := helperOnPath(opts); err != nil {
-			return err
-		}
-	}
-	if !opts.DryRun {
-		unlock, err := config.Lock(ctx, lockPath(opts.Paths))
+// ruleHostsFunc returns the hosts the settings' rules name exactly.
+func ruleHostsFunc(f *cmdutil.Factory) func() ([]string, error) {
+	return func() ([]string, error) {
+		s, err := f.Settings()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer unlock()
+		return engine.RuleHosts(s.Registries), nil
 	}
-	j, err := config.LoadJournal(journalPath(opts.Paths))
-	if err != nil {
-		return err
-	}
-	p, err := planSetup(ctx, opts, sel, j)
-	if err != nil {
-		return err
-	}
-	if opts.DryRun {
-		return p.printDryRun(opts.IO.Out)
-	}
-	if err := p.migrate(ctx); err != nil {
-		return err
-	}
-	return p.apply(opts)
 }

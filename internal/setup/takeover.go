@@ -1,4 +1,4 @@
-package cli
+package setup
 
 import (
 	"bytes"
@@ -25,8 +25,8 @@ const helperTimeout = 15 * time.Second
 // helperNotFound is the protocol's not-found answer.
 const helperNotFound = "credentials not found in native keychain"
 
-// helperRunner asks another docker-credential-NAME helper for credentials.
-type helperRunner interface {
+// HelperRunner asks another docker-credential-NAME helper for credentials.
+type HelperRunner interface {
 	// Get returns the credential NAME holds for key, or an error wrapping
 	// auth.ErrNotFound.
 	Get(ctx context.Context, name, key string) (auth.Credential, error)
@@ -34,19 +34,20 @@ type helperRunner interface {
 	List(ctx context.Context, name string) (map[string]string, error)
 }
 
-// execHelper runs helpers found on the environment's PATH.
-type execHelper struct{ env config.Env }
+// ExecHelper runs the helpers found on Env's PATH, as docker would: with
+// Env minus regkey's own secrets.
+type ExecHelper struct{ Env config.Env }
 
-func (h execHelper) run(ctx context.Context, name, verb, input string) ([]byte, error) {
+func (h ExecHelper) run(ctx context.Context, name, verb, input string) ([]byte, error) {
 	prog := "docker-credential-" + name
-	path, err := childenv.LookPath(h.env, prog)
+	path, err := childenv.LookPath(h.Env, prog)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", prog, verb, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, helperTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, verb)
-	cmd.Env = childenv.Strip(h.env) // what docker would give the helper, minus regkey's own secrets
+	cmd.Env = childenv.Strip(h.Env) // what docker would give the helper, minus regkey's own secrets
 	cmd.Stdin = strings.NewReader(input)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -69,8 +70,8 @@ func (h execHelper) run(ctx context.Context, name, verb, input string) ([]byte, 
 	return stdout.Bytes(), nil
 }
 
-// Get implements helperRunner.
-func (h execHelper) Get(ctx context.Context, name, key string) (auth.Credential, error) {
+// Get implements HelperRunner.
+func (h ExecHelper) Get(ctx context.Context, name, key string) (auth.Credential, error) {
 	out, err := h.run(ctx, name, "get", key)
 	if err != nil {
 		return auth.Credential{}, err
@@ -82,8 +83,8 @@ func (h execHelper) Get(ctx context.Context, name, key string) (auth.Credential,
 	return auth.Credential{Username: r.Username, Secret: r.Secret}, nil
 }
 
-// List implements helperRunner.
-func (h execHelper) List(ctx context.Context, name string) (map[string]string, error) {
+// List implements HelperRunner.
+func (h ExecHelper) List(ctx context.Context, name string) (map[string]string, error) {
 	out, err := h.run(ctx, name, "list", "")
 	if err != nil {
 		return nil, err
@@ -98,7 +99,7 @@ func (h execHelper) List(ctx context.Context, name string) (map[string]string, e
 // copyFromOtherHelpers (--take-over) adds the credentials other helpers hold
 // for the entries setup takes over to the migrations, so that taking over
 // loses no login. Hosts a provider serves need no copy.
-func (p *setupPlan) copyFromOtherHelpers(ctx context.Context, opts *SetupOptions, docker *config.AuthFile, podFiles []*config.AuthFile) {
+func (p *setupPlan) copyFromOtherHelpers(ctx context.Context, opts *Options, docker *config.AuthFile, podFiles []*config.AuthFile) {
 	if opts.Helper == nil {
 		return
 	}
@@ -155,7 +156,7 @@ func (p *setupPlan) copyFromOtherHelpers(ctx context.Context, opts *SetupOptions
 	}
 }
 
-func (p *setupPlan) providerServes(opts *SetupOptions, raw string) bool {
+func (p *setupPlan) providerServes(opts *Options, raw string) bool {
 	k, err := auth.ParseKey(raw)
 	if err != nil || opts.Route == nil {
 		return false

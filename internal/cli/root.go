@@ -7,6 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/regkey/regkey/internal/cli/cmd/doctor"
+	"github.com/regkey/regkey/internal/cli/cmd/list"
+	"github.com/regkey/regkey/internal/cli/cmd/status"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/version"
@@ -57,9 +60,9 @@ docker credential helper; as regkey it manages logins and explains them.`,
 		NewCmdSetup(f, nil),
 		NewCmdLogin(f, nil),
 		NewCmdLogout(f, nil),
-		NewCmdList(f, nil),
-		NewCmdStatus(f, nil),
-		NewCmdDoctor(f, nil),
+		list.NewCmdList(f, nil),
+		status.NewCmdStatus(f, nil),
+		doctor.NewCmdDoctor(f, nil),
 		NewCmdRefresh(f, nil),
 		NewCmdExport(f, nil),
 		NewCmdKubelet(f, nil),

@@ -238,3 +238,27 @@ type damagedStore struct{ keystore.Store }
 func (damagedStore) List(context.Context) (map[string]string, error) {
 	return nil, fmt.Errorf("reading the file store: %w", keystore.ErrCorrupt)
 }
+
+func Test_NewCmdStatus(t *testing.T) {
+	t.Parallel()
+	for args, want := range map[string]string{"": "", "--json": "json", "--check": "check", "--check --json": "json check", "x": "error"} {
+		var got *StatusOptions
+		f, _ := cmdtest.Factory(t, nil)
+		cmd := NewCmdStatus(f, func(_ context.Context, o *StatusOptions) error { got = o; return nil })
+		cmd.SetArgs(strings.Fields(args))
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		err := cmd.Execute()
+		switch {
+		case want == "error":
+			if err == nil {
+				t.Errorf("status %s: no error", args)
+			}
+		case err != nil:
+			t.Errorf("status %s: %v", args, err)
+		case got.JSON != strings.Contains(want, "json") || got.Check != strings.Contains(want, "check") ||
+			got.Verify == nil || got.CheckTimeout != 20*time.Second || got.Deps.Keystore == nil:
+			t.Errorf("status %s: options %+v", args, got)
+		}
+	}
+}

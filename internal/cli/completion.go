@@ -12,6 +12,7 @@ import (
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/export"
+	"github.com/regkey/regkey/internal/inventory"
 )
 
 // completionTimeout bounds what completing an argument may read (the
@@ -123,9 +124,9 @@ func completeKnownHosts(f *cmdutil.Factory, max int, suffix string) cobra.Comple
 		}
 		ctx, cancel := context.WithTimeout(completionContext(cmd), completionTimeout)
 		defer cancel()
-		inv := gatherInventory(ctx, depsFromFactory(f))
+		inv := inventory.Gather(ctx, f.InventoryDeps())
 		set := map[string]bool{}
-		for _, h := range inv.hosts() {
+		for _, h := range inv.Hosts() {
 			if !slices.Contains(args, h) {
 				set[h+suffix] = true
 			}

@@ -7,9 +7,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	doctorcmd "github.com/regkey/regkey/internal/cli/cmd/doctor"
+	listcmd "github.com/regkey/regkey/internal/cli/cmd/list"
 	logincmd "github.com/regkey/regkey/internal/cli/cmd/login"
 	logoutcmd "github.com/regkey/regkey/internal/cli/cmd/logout"
 	setupcmd "github.com/regkey/regkey/internal/cli/cmd/setup"
+	statuscmd "github.com/regkey/regkey/internal/cli/cmd/status"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/version"
@@ -60,9 +63,9 @@ docker credential helper; as regkey it manages logins and explains them.`,
 		setupcmd.NewCmdSetup(f, nil),
 		logincmd.NewCmdLogin(f, nil),
 		logoutcmd.NewCmdLogout(f, nil),
-		NewCmdList(f, nil),
-		NewCmdStatus(f, nil),
-		NewCmdDoctor(f, nil),
+		listcmd.NewCmdList(f, nil),
+		statuscmd.NewCmdStatus(f, nil),
+		doctorcmd.NewCmdDoctor(f, nil),
 		NewCmdRefresh(f, nil),
 		NewCmdExport(f, nil),
 		NewCmdKubelet(f, nil),

@@ -1,4 +1,6 @@
-package cli
+// Package list is `regkey list`: the keys in regkey's keystore with their
+// user names, never a secret.
+package list
 
 import (
 	"context"
@@ -26,16 +28,8 @@ type ListOptions struct {
 
 // listJSON is the shape of `regkey list --json`.
 type listJSON struct {
-	Keystore    listKeystore `json:"keystore"`
-	Credentials []listEntry  `json:"credentials"`
-}
-
-type listKeystore struct {
-	Backend  string `json:"backend"`
-	Location string `json:"location,omitempty"`
-	// Reason says why this backend is in use ("requested explicitly",
-	// "auto: the OS keyring answered", ...).
-	Reason string `json:"reason,omitempty"`
+	Keystore    cmdutil.KeystoreJSON `json:"keystore"`
+	Credentials []listEntry          `json:"credentials"`
 }
 
 type listEntry struct {
@@ -101,7 +95,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(listJSON{
-			Keystore:    listKeystore{Backend: info.Backend, Location: info.Location, Reason: info.Reason},
+			Keystore:    cmdutil.KeystoreJSON{Backend: info.Backend, Location: info.Location, Reason: info.Reason},
 			Credentials: entries,
 		})
 	}

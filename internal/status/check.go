@@ -1,4 +1,4 @@
-package cli
+package status
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/providers"
 )
@@ -16,9 +17,20 @@ import (
 // checkConcurrency bounds how many registries --check talks to at once.
 const checkConcurrency = 4
 
-// checkRows verifies, concurrently, the credential regkey serves for each
-// row with its registry, each within opts.CheckTimeout.
-func checkRows(ctx context.Context, opts *StatusOptions, inv *snapshot, rows []statusRow) {
+// Checker verifies credentials with their registries.
+type Checker struct {
+	// Verify checks a credential with its registry (regauth.Verify).
+	Verify func(context.Context, string, auth.Credential, regauth.Options) (regauth.Result, error)
+	// Options are passed to Verify.
+	Options regauth.Options
+	// Timeout bounds the check of one registry.
+	Timeout time.Duration
+}
+
+// CheckRows verifies, concurrently, the credential regkey serves for each
+// row with its registry, each within c.Timeout, and sets the rows' Check
+// (left nil where regkey serves nothing, and for glob rules).
+func (c Checker) CheckRows(ctx context.Context, inv *inventory.Snapshot, rows []Row) {
 	sem := make(chan struct{}, checkConcurrency)
 	var wg sync.WaitGroup
 	for i := range rows {
@@ -26,14 +38,14 @@ func checkRows(ctx context.Context, opts *StatusOptions, inv *snapshot, rows []s
 			continue // a glob rule names no single registry
 		}
 		wg.Add(1)
-		go func(r *statusRow) {
+		go func(r *Row) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			cctx, cancel := context.WithTimeout(ctx, opts.CheckTimeout)
+			cctx, cancel := context.WithTimeout(ctx, c.Timeout)
 			defer cancel()
 			start := time.Now()
-			r.Check = checkOne(cctx, opts, inv, r)
+			r.Check = c.checkOne(cctx, inv, r)
 			if r.Check != nil {
 				r.Check.Millis = time.Since(start).Milliseconds()
 			}
@@ -42,38 +54,38 @@ func checkRows(ctx context.Context, opts *StatusOptions, inv *snapshot, rows []s
 	wg.Wait()
 }
 
-func checkOne(ctx context.Context, opts *StatusOptions, inv *snapshot, r *statusRow) *statusCheck {
+func (c Checker) checkOne(ctx context.Context, inv *inventory.Snapshot, r *Row) *Check {
 	cred, err := servedCredential(ctx, inv, r)
 	if errors.Is(err, auth.ErrNotFound) {
 		return nil // regkey serves nothing for it: nothing to check
 	}
 	if err != nil {
-		return &statusCheck{Message: cmderr.OneLine(err)}
+		return &Check{Message: cmderr.OneLine(err)}
 	}
-	res, err := opts.Verify(ctx, r.Registry, cred, opts.VerifyOptions)
+	res, err := c.Verify(ctx, r.Registry, cred, c.Options)
 	if err != nil {
 		if ctx.Err() != nil {
-			return &statusCheck{Message: fmt.Sprintf("no answer within %s", opts.CheckTimeout)}
+			return &Check{Message: fmt.Sprintf("no answer within %s", c.Timeout)}
 		}
-		return &statusCheck{Message: cmderr.OneLine(err)}
+		return &Check{Message: cmderr.OneLine(err)}
 	}
 	if res.Anonymous {
-		return &statusCheck{OK: true, Message: regauth.AnonymousNote}
+		return &Check{OK: true, Message: regauth.AnonymousNote}
 	}
-	return &statusCheck{OK: true, Message: string(res.Method) + " authentication succeeded"}
+	return &Check{OK: true, Message: string(res.Method) + " authentication succeeded"}
 }
 
 // servedCredential is the credential regkey gives clients for a row: the
 // provider's token (through the cache) or the keystore entry.
-func servedCredential(ctx context.Context, inv *snapshot, r *statusRow) (auth.Credential, error) {
+func servedCredential(ctx context.Context, inv *inventory.Snapshot, r *Row) (auth.Credential, error) {
 	k, err := auth.ParseKey(r.Registry)
 	if err != nil {
 		return auth.Credential{}, err
 	}
 	if p := r.route.Provider; p != nil {
 		var c auth.Credential
-		if inv.cache != nil {
-			c, _, err = inv.cache.Get(ctx, p, k)
+		if inv.Cache != nil {
+			c, _, err = inv.Cache.Get(ctx, p, k)
 		} else {
 			var t providers.Token
 			t, err = p.Get(ctx, k)
@@ -88,8 +100,8 @@ func servedCredential(ctx context.Context, inv *snapshot, r *statusRow) (auth.Cr
 			return c, fmt.Errorf("provider %s: %w", r.Provider, err)
 		}
 	}
-	if len(r.Keys) == 0 || inv.store == nil {
+	if len(r.Keys) == 0 || inv.Store == nil {
 		return auth.Credential{}, auth.ErrNotFound
 	}
-	return inv.store.Get(ctx, r.Keys[0])
+	return inv.Store.Get(ctx, r.Keys[0])
 }

@@ -1,13 +1,12 @@
-package cli
+package doctor
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,8 +14,9 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
-	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
+	"github.com/regkey/regkey/internal/inventory"
+	"github.com/regkey/regkey/internal/inventory/inventorytest"
 	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/keystore"
 	"github.com/regkey/regkey/providers"
@@ -53,8 +53,8 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		store   keystore.Store
-		prov    *fakeProvider
-		prepare func(t *testing.T, d *inventoryDeps, home string)
+		prov    *inventorytest.Provider
+		prepare func(t *testing.T, d *inventory.Deps, home string)
 		offline bool
 		timeout time.Duration
 		http    *http.Client
@@ -75,7 +75,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		},
 		{
 			name: "keyring unreachable",
-			prepare: func(_ *testing.T, d *inventoryDeps, _ string) {
+			prepare: func(_ *testing.T, d *inventory.Deps, _ string) {
 				d.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
 					return nil, keystore.Info{}, fmt.Errorf("opening the OS keyring: no D-Bus session bus: %w", auth.ErrUnavailable)
 				}
@@ -84,14 +84,14 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		},
 		{
 			name: "credsStore names a missing helper",
-			prepare: func(t *testing.T, d *inventoryDeps, _ string) {
+			prepare: func(t *testing.T, d *inventory.Deps, _ string) {
 				cmdtest.WriteFile(t, d.Paths.DockerConfig, `{"credsStore":"desktop"}`)
 			},
 			want: "FAIL helpers " + "%DOCKER%: credsStore (docker then fails every login) names docker-credential-desktop, which is not on PATH",
 		},
 		{
 			name: "regkey not on PATH",
-			prepare: func(_ *testing.T, d *inventoryDeps, _ string) {
+			prepare: func(_ *testing.T, d *inventory.Deps, _ string) {
 				d.LookPath = func(name string) (string, error) {
 					if name == config.HelperPrefix+config.HelperName {
 						return "", fmt.Errorf("%s: not found on PATH", name)
@@ -103,7 +103,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		},
 		{
 			name: "wiring names regkey, which PATH does not find",
-			prepare: func(_ *testing.T, d *inventoryDeps, home string) {
+			prepare: func(_ *testing.T, d *inventory.Deps, home string) {
 				d.Self = filepath.Join(home, "opt", "regkey")
 				d.LookPath = func(name string) (string, error) {
 					if name == config.HelperPrefix+config.HelperName {
@@ -117,7 +117,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		},
 		{
 			name: "docker's config.json malformed",
-			prepare: func(t *testing.T, d *inventoryDeps, _ string) {
+			prepare: func(t *testing.T, d *inventory.Deps, _ string) {
 				cmdtest.WriteFile(t, d.Paths.DockerConfig, `{"credsStore": "regkey",`)
 			},
 			want:    "FAIL docker docker does not ask regkey for anything: it cannot parse %DOCKER% either",
@@ -128,7 +128,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		},
 		{
 			name: "keystore file not readable",
-			prepare: func(t *testing.T, d *inventoryDeps, home string) {
+			prepare: func(t *testing.T, d *inventory.Deps, home string) {
 				path := filepath.Join(home, "data", "regkey", "credentials.enc")
 				cmdtest.WriteFile(t, path, "x")
 				d.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
@@ -142,7 +142,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		{
 			name: "registry unreachable for the clock check",
 			http: loopbackOnly(),
-			prepare: func(_ *testing.T, d *inventoryDeps, _ string) {
+			prepare: func(_ *testing.T, d *inventory.Deps, _ string) {
 				d.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
 					m := keystore.NewMemory()
 					_ = m.Set(context.Background(), closed, auth.Credential{Username: "u", Secret: "p"})
@@ -154,14 +154,14 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		},
 		{
 			name: "plaintext left in docker's legacy file",
-			prepare: func(t *testing.T, _ *inventoryDeps, home string) {
+			prepare: func(t *testing.T, _ *inventory.Deps, home string) {
 				cmdtest.WriteFile(t, filepath.Join(home, ".dockercfg"), `{"quay.io":{"auth":"dTpw","email":"e"}}`)
 			},
 			want: "FAIL plaintext %HOME%/.dockercfg (docker's legacy file, still read by podman, skopeo and buildah) holds plaintext secrets for \"quay.io\"",
 		},
 		{
 			name: "podman not wired",
-			prepare: func(t *testing.T, d *inventoryDeps, home string) {
+			prepare: func(t *testing.T, d *inventory.Deps, home string) {
 				cmdtest.WriteFile(t, d.Paths.DockerConfig, `{"credsStore":"regkey"}`)
 				cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{}`)
 			},
@@ -169,12 +169,12 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		},
 		{
 			name: "provider without credentials",
-			prov: &fakeProvider{name: "fake", err: fmt.Errorf("no AWS profile: %w", providers.ErrNoCredentials)},
+			prov: &inventorytest.Provider{ID: "fake", Err: fmt.Errorf("no AWS profile: %w", providers.ErrNoCredentials)},
 			want: "FAIL providers r.fake.example: the fake provider has no credentials: no AWS profile",
 		},
 		{
 			name: "settings file malformed",
-			prepare: func(_ *testing.T, d *inventoryDeps, _ string) {
+			prepare: func(_ *testing.T, d *inventory.Deps, _ string) {
 				d.Settings = func() (config.File, error) {
 					return config.File{}, fmt.Errorf("parsing settings %s: yaml: line 2: did not find expected key", d.Paths.ConfigFile)
 				}
@@ -183,7 +183,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		},
 		{
 			name: "podman's auth file malformed",
-			prepare: func(t *testing.T, _ *inventoryDeps, home string) {
+			prepare: func(t *testing.T, _ *inventory.Deps, home string) {
 				cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":[]}`)
 			},
 			want: "FAIL files parsing %HOME%/.config/containers/auth.json: line 1, column 16: credHelpers is an array, want an object",
@@ -191,8 +191,8 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		{
 			name:    "token expiring soon",
 			offline: true,
-			prepare: func(t *testing.T, d *inventoryDeps, _ string) {
-				p := &fakeProvider{name: "fake", token: providers.Token{
+			prepare: func(t *testing.T, d *inventory.Deps, _ string) {
+				p := &inventorytest.Provider{ID: "fake", Token: providers.Token{
 					Credential: auth.Credential{Username: "AWS", Secret: "tok"}, Expires: d.Now().Add(2 * time.Minute)}}
 				if _, _, err := d.Cache.Get(context.Background(), p, auth.Key{Host: "r.fake.example"}); err != nil {
 					t.Fatal(err)
@@ -209,9 +209,9 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 			}
 			prov := tc.prov
 			if prov == nil {
-				prov = &fakeProvider{name: "fake", token: providers.Token{Credential: auth.Credential{Username: "AWS", Secret: "tok"}}}
+				prov = &inventorytest.Provider{ID: "fake", Token: providers.Token{Credential: auth.Credential{Username: "AWS", Secret: "tok"}}}
 			}
-			deps, home := testDeps(t, store, prov, "docker", "podman", config.HelperPrefix+config.HelperName)
+			deps, home := inventorytest.Deps(t, store, prov, "docker", "podman", config.HelperPrefix+config.HelperName)
 			cmdtest.WriteFile(t, deps.Paths.DockerConfig, wired)
 			cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey","r.fake.example":"regkey"}}`)
 			if tc.prepare != nil {
@@ -223,29 +223,21 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
 				defer cancel()
 			}
-			var out bytes.Buffer
-			opts := &DoctorOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true,
-				Offline: tc.offline, ProviderTimeout: time.Second, HTTP: tc.http}
 			// A hung keystore answers only when ctx ends: doctor returning
 			// at all, with "no answer within", proves it is bounded.
-			err := testenv.Returns(t, "doctor", func() error { return doctorRun(ctx, opts) })
-			if err == nil {
-				t.Errorf("doctor exited 0:\n%s", out.String())
-			}
-			var got doctorJSON
-			if err := json.Unmarshal(out.Bytes(), &got); err != nil {
-				t.Fatalf("%v\n%s", err, out.String())
-			}
-			if got.OK {
-				t.Errorf(`"ok": true`)
+			checks := testenv.Returns(t, "doctor", func() []Check {
+				return Run(ctx, deps, Options{Offline: tc.offline, ProviderTimeout: time.Second, HTTP: tc.http})
+			})
+			if OK(checks) {
+				t.Errorf("doctor found all well: %+v", checks)
 			}
 			var lines []string
-			for _, c := range got.Checks {
+			for _, c := range checks {
 				lines = append(lines, c.Status+" "+c.Check+" "+c.Message)
 				if c.Fix != "" {
 					lines = append(lines, "fix: "+c.Fix)
 				}
-				if (c.Status == sevFail || c.Status == sevWarn) && c.Fix == "" {
+				if (c.Status == SevFail || c.Status == SevWarn) && c.Fix == "" {
 					t.Errorf("%s %s has no fix", c.Status, c.Check)
 				}
 			}
@@ -291,4 +283,96 @@ func loopbackOnly() *http.Client {
 			return d.DialContext(ctx, network, addr)
 		},
 	}}
+}
+
+func TestDoctor(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name      string
+		installed []string
+		docker    string
+		podman    string
+		store     func(keystore.Store)
+		wantOK    bool
+		want      []string // "STATUS check" prefixes that must appear
+	}{
+		{
+			name:      "all well after setup",
+			installed: []string{"docker", "skopeo", "docker-credential-regkey"},
+			docker:    `{"credsStore":"regkey","credHelpers":{"127.0.0.1:5000":"regkey"},"auths":{"127.0.0.1:5000":{}}}`,
+			podman:    `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`,
+			store:     func(s keystore.Store) { _ = s.Set(ctx, "127.0.0.1:5000", auth.Credential{Username: "u", Secret: "p"}) },
+			wantOK:    true,
+			want:      []string{"ok keystore", "ok helper", "ok plaintext", "ok docker", "ok podman"},
+		},
+		{
+			name:      "plaintext, missing helpers, podman not wired",
+			installed: []string{"docker", "podman"},
+			docker:    `{"credsStore":"desktop","credHelpers":{"gcr.io":"gcloud"},"auths":{"127.0.0.1:5000":{"auth":"dTpw"}}}`,
+			store:     func(s keystore.Store) { _ = s.Set(ctx, "quay.io", auth.Credential{Username: "u", Secret: "p"}) },
+			want: []string{
+				"FAIL helper", "FAIL helpers", "FAIL plaintext", "info docker",
+				"FAIL podman podman, skopeo and buildah do not ask regkey for quay.io",
+			},
+		},
+		{
+			name:   "malformed config",
+			docker: `{"auths":`,
+			want:   []string{"FAIL files"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			store := keystore.NewMemory()
+			if tc.store != nil {
+				tc.store(store)
+			}
+			deps, home := inventorytest.Deps(t, store, &inventorytest.Provider{ID: "fake"}, tc.installed...)
+			if tc.docker != "" {
+				cmdtest.WriteFile(t, deps.Paths.DockerConfig, tc.docker)
+			}
+			if tc.podman != "" {
+				cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), tc.podman)
+			}
+			checks := Run(ctx, deps, Options{Offline: true})
+			if ok := OK(checks); ok != tc.wantOK {
+				t.Errorf("ok = %v, want %v: %+v", ok, tc.wantOK, checks)
+			}
+			var lines []string
+			for _, c := range checks {
+				lines = append(lines, c.Status+" "+c.Check+" "+c.Message)
+				if (c.Status == SevFail || c.Status == SevWarn) && c.Fix == "" {
+					t.Errorf("%s %s has no fix", c.Status, c.Check)
+				}
+			}
+			all := strings.Join(lines, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("doctor lacks %q:\n%s", w, all)
+				}
+			}
+		})
+	}
+}
+
+func TestDoctorClockSkew(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Date", time.Now().Add(-10*time.Minute).UTC().Format(http.TimeFormat))
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	store := keystore.NewMemory()
+	_ = store.Set(context.Background(), host, auth.Credential{Username: "u", Secret: "p"})
+	deps, _ := inventorytest.Deps(t, store, &inventorytest.Provider{ID: "fake"})
+	checks := Run(context.Background(), deps, Options{HTTP: srv.Client(), ProviderTimeout: time.Second})
+	var msgs []string
+	for _, c := range checks {
+		msgs = append(msgs, c.Message)
+	}
+	if all := strings.Join(msgs, "\n"); !strings.Contains(all, host+": this machine's clock is 10m0s off") {
+		t.Errorf("no clock skew reported:\n%s", all)
+	}
 }

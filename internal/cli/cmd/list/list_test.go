@@ -1,4 +1,4 @@
-package cli
+package list
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/keystore"
 )
@@ -31,7 +32,7 @@ func Test_NewCmdList(t *testing.T) {
 	}
 }
 
-var listStored = map[string]cred{
+var listStored = map[string]auth.Credential{
 	"ghcr.io":        {Username: "octocat", Secret: "ghp_secret1"},
 	auth.HubKey:      {Username: "alice", Secret: "dckr_secret2"},
 	"localhost:5000": {Username: auth.TokenUsername, Secret: "refresh_secret3"},
@@ -79,7 +80,7 @@ func Test_listRunJSON(t *testing.T) {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
 	}
 	want := listJSON{
-		Keystore: listKeystore{Backend: "file", Location: "/data/regkey/store"},
+		Keystore: cmdutil.KeystoreJSON{Backend: "file", Location: "/data/regkey/store"},
 		Credentials: []listEntry{
 			{Key: "ghcr.io", Host: "ghcr.io", Username: "octocat"},
 			{Key: auth.HubKey, Host: "docker.io", Username: "alice"},
@@ -137,7 +138,7 @@ func Test_listRunError(t *testing.T) {
 func Test_listRunSaysWhy(t *testing.T) {
 	t.Parallel()
 	info := keystore.Info{Backend: "file", Location: "/d/credentials.enc", Reason: "auto: the OS keyring is unavailable: no D-Bus session bus"}
-	for _, stored := range []map[string]cred{listStored, nil} {
+	for _, stored := range []map[string]auth.Credential{listStored, nil} {
 		m, _ := cmdtest.MemKeystore(t, stored)
 		open := func(context.Context) (keystore.Store, keystore.Info, error) { return m, info, nil }
 		ios, _, errOut := cmdtest.IO("", false)
@@ -155,27 +156,5 @@ func Test_listRunSaysWhy(t *testing.T) {
 		if err := json.Unmarshal(out.Bytes(), &got); err != nil || got.Keystore.Reason != info.Reason {
 			t.Errorf("--json keystore = %+v (%v), want the reason %q", got.Keystore, err, info.Reason)
 		}
-	}
-}
-
-// TestListThroughFactory runs `regkey list` on the real keystore selection:
-// it says which backend auto chose and why, and a keystore that cannot be
-// opened is named once, with a hint, and exit 1.
-func TestListThroughFactory(t *testing.T) {
-	t.Parallel()
-	env := realEnv(t)
-	delete(env, "REGKEY_KEYSTORE")
-	env["REGKEY_FILE_KEY"] = randomKey(t)
-	code, out, errOut := runRegkey(env, "", "regkey", "list")
-	if code != 0 || out != "" || !strings.Contains(errOut, "No credentials stored in the file keystore (") ||
-		!strings.HasSuffix(errOut, "; auto: $REGKEY_FILE_KEY is set\n") {
-		t.Errorf("list on auto: code %d, stdout %q, stderr %q", code, out, errOut)
-	}
-
-	env["REGKEY_KEYSTORE"], env["REGKEY_FILE_KEY"] = "file", "too short"
-	code, out, errOut = runRegkey(env, "", "regkey", "list")
-	if code != 1 || out != "" || strings.Count(errOut, "opening the file keystore") != 1 ||
-		!strings.Contains(errOut, "$REGKEY_FILE_KEY is neither") || !strings.Contains(errOut, "\nhint: ") {
-		t.Errorf("list with a bad key: code %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

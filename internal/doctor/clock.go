@@ -1,4 +1,4 @@
-package cli
+package doctor
 
 import (
 	"context"
@@ -12,19 +12,21 @@ import (
 	"time"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/internal/cli/cmdutil"
+	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/netenv"
 	"github.com/regkey/regkey/internal/regauth"
 )
 
-// clockClient asks registries for their time only: it sends no credential,
-// so it skips certificate verification (a private CA must not hide a skew).
-func clockClient(f *cmdutil.Factory) *http.Client {
+// ClockClient is the HTTP client for the clock check, with env's proxy
+// settings. It asks registries for their time only: it sends no
+// credential, so it skips certificate verification (a private CA must not
+// hide a skew).
+func ClockClient(env config.Env) *http.Client {
 	return &http.Client{
 		Timeout: clockProbeTimeout,
 		Transport: &http.Transport{
-			Proxy:           netenv.ProxyFunc(f.Env),
+			Proxy:           netenv.ProxyFunc(env),
 			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // no secret is sent; only the Date header is read
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -44,11 +46,11 @@ func (d *doctor) clock(ctx context.Context) {
 	}
 	hosts := d.served()
 	if len(hosts) == 0 {
-		d.add("clock", sevInfo, "", "no registry to compare this machine's clock with")
+		d.add("clock", SevInfo, "", "no registry to compare this machine's clock with")
 		return
 	}
 	if len(hosts) > maxClockProbes {
-		d.add("clock", sevInfo, "", "comparing the clock with the first %d of %d registries", maxClockProbes, len(hosts))
+		d.add("clock", SevInfo, "", "comparing the clock with the first %d of %d registries", maxClockProbes, len(hosts))
 		hosts = hosts[:maxClockProbes]
 	}
 	skews := make([]time.Duration, len(hosts))
@@ -66,13 +68,13 @@ func (d *doctor) clock(ctx context.Context) {
 		s := skews[i]
 		switch {
 		case errs[i] != nil:
-			d.add("clock", sevWarn, clockUnreachableFix, "%s: clock not compared: %s", h, cmderr.OneLine(errs[i]))
+			d.add("clock", SevWarn, clockUnreachableFix, "%s: clock not compared: %s", h, cmderr.OneLine(errs[i]))
 		case s.Abs() >= clockSkewFail:
-			d.add("clock", sevFail, "set the clock right (NTP): registry tokens are rejected when clocks disagree", "%s: this machine's clock is %s off the registry's", h, s.Round(time.Second))
+			d.add("clock", SevFail, "set the clock right (NTP): registry tokens are rejected when clocks disagree", "%s: this machine's clock is %s off the registry's", h, s.Round(time.Second))
 		case s.Abs() >= clockSkewWarn:
-			d.add("clock", sevWarn, "set the clock right (NTP)", "%s: this machine's clock is %s off the registry's", h, s.Round(time.Second))
+			d.add("clock", SevWarn, "set the clock right (NTP)", "%s: this machine's clock is %s off the registry's", h, s.Round(time.Second))
 		default:
-			d.add("clock", sevOK, "", "%s: clocks agree", h)
+			d.add("clock", SevOK, "", "%s: clocks agree", h)
 		}
 	}
 }

@@ -1,4 +1,6 @@
-package cli
+// Package status is `regkey status`: its flags, help and output; the rows
+// and checks come from internal/status over an internal/inventory snapshot.
+package status
 
 import (
 	"context"
@@ -13,16 +15,17 @@ import (
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/internal/netenv"
 	"github.com/regkey/regkey/internal/regauth"
+	"github.com/regkey/regkey/internal/status"
 	"github.com/regkey/regkey/internal/version"
-	"github.com/regkey/regkey/providers"
 )
 
 // StatusOptions are the inputs of `regkey status`.
 type StatusOptions struct {
 	IO   cmdutil.IOStreams
-	Deps inventoryDeps
+	Deps inventory.Deps
 	// Verify checks a credential with its registry (--check).
 	Verify        func(context.Context, string, auth.Credential, regauth.Options) (regauth.Result, error)
 	VerifyOptions regauth.Options
@@ -33,51 +36,16 @@ type StatusOptions struct {
 	Check bool
 }
 
-// statusRow is one registry in `regkey status`.
-type statusRow struct {
-	// Registry is the host ("docker.io" for Docker Hub), or a rule's glob.
-	Registry string `json:"registry"`
-	// Provider is the provider that serves it, or "keystore".
-	Provider string `json:"provider"`
-	// Why says why that provider was chosen.
-	Why string `json:"why"`
-	// Source says where regkey's credential comes from.
-	Source string `json:"source"`
-	// Keys are the keystore keys that hold a credential for it.
-	Keys []string `json:"keys,omitempty"`
-	// Username is the stored or cached user name ("<token>" for an
-	// identity token); never a secret.
-	Username string `json:"username,omitempty"`
-	// Expires and Refreshed describe a cached provider token.
-	Expires   *time.Time `json:"expires,omitempty"`
-	Refreshed *time.Time `json:"refreshed,omitempty"`
-	// Docker and Podman say where those clients get its credential from
-	// ("docker-credential-regkey", another helper, plaintext, "none").
-	Docker string `json:"docker"`
-	Podman string `json:"podman"`
-	// Check is the result of --check.
-	Check *statusCheck `json:"check,omitempty"`
-
-	route providers.Route
-}
-
-// statusCheck is the outcome of verifying one credential.
-type statusCheck struct {
-	OK      bool   `json:"ok"`
-	Message string `json:"message"`
-	Millis  int64  `json:"ms"`
-}
-
 type statusJSON struct {
-	Keystore   listKeystore `json:"keystore"`
-	Registries []statusRow  `json:"registries"`
-	Problems   []string     `json:"problems,omitempty"`
+	Keystore   cmdutil.KeystoreJSON `json:"keystore"`
+	Registries []status.Row         `json:"registries"`
+	Problems   []string             `json:"problems,omitempty"`
 }
 
 // NewCmdStatus builds `regkey status`. runF replaces statusRun in tests.
 func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
 	opts := &StatusOptions{
-		IO: f.IO, Deps: depsFromFactory(f), Verify: regauth.Verify, CheckTimeout: 20 * time.Second,
+		IO: f.IO, Deps: f.InventoryDeps(), Verify: regauth.Verify, CheckTimeout: 20 * time.Second,
 		VerifyOptions: regauth.Options{CertDirs: f.Paths.DockerCertDirs(), Proxy: netenv.ProxyFunc(f.Env), UserAgent: "regkey/" + version.Version},
 	}
 	cmd := &cobra.Command{
@@ -113,12 +81,12 @@ a REGKEY_KEYSTORE it does not know), where plain status only warns.`,
 }
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {
-	inv := gatherInventory(ctx, opts.Deps)
-	rows := statusRows(inv, opts.Deps.Now)
+	inv := inventory.Gather(ctx, opts.Deps)
+	rows := status.Rows(inv, opts.Deps.Now)
 	if opts.Check {
-		checkRows(ctx, opts, inv, rows)
+		status.Checker{Verify: opts.Verify, Options: opts.VerifyOptions, Timeout: opts.CheckTimeout}.CheckRows(ctx, inv, rows)
 	}
-	problems := inventoryProblems(inv)
+	problems := inv.Problems()
 	// With --check, what could not be read is what could not be checked:
 	// the first such problem is the command's error (exit 1, or 2 for a
 	// bad REGKEY_KEYSTORE), never a warning beside exit 0.
@@ -127,7 +95,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		uncheckable = fmt.Errorf("status --check could not check every registry: %w", problems[0])
 	}
 	if opts.JSON {
-		out := statusJSON{Keystore: listKeystore{Backend: inv.storeInfo.Backend, Location: inv.storeInfo.Location}, Registries: rows}
+		out := statusJSON{Keystore: cmdutil.KeystoreJSON{Backend: inv.StoreInfo.Backend, Location: inv.StoreInfo.Location}, Registries: rows}
 		for _, p := range problems {
 			out.Problems = append(out.Problems, cmderr.OneLine(p))
 		}
@@ -158,72 +126,10 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	return nil
 }
 
-// statusRows builds one row per known registry, then one per glob rule.
-func statusRows(inv *snapshot, now func() time.Time) []statusRow {
-	var rows []statusRow
-	for _, h := range inv.hosts() {
-		r := statusRow{Registry: h, Keys: inv.hostKeys(h)}
-		r.Docker, r.Podman = inv.dockerRoute(h).String(), inv.podmanRoute(h).String()
-		if len(r.Keys) > 0 {
-			r.Username = inv.stored[r.Keys[0]]
-		}
-		route, err := inv.route(h)
-		switch {
-		case err != nil:
-			r.Provider, r.Source = "?", "cannot route: "+cmderr.OneLine(err)
-		case route.Static():
-			r.route = route
-			r.Provider, r.Why = providers.Keystore, route.Reason()
-			r.Source = keystoreSource(inv, r)
-		default:
-			r.route = route
-			r.Provider, r.Why = route.Name, route.Reason()
-			r.Source = "provider " + route.Name
-			k, _ := auth.ParseKey(h)
-			if route.Provider.CacheKey(k) == "" {
-				r.Source += " (read on every get, never cached)"
-			} else if e, ok := inv.cacheLookup(route.Provider, k); ok {
-				exp, got := e.Expires, e.Obtained
-				r.Expires, r.Refreshed, r.Username = &exp, &got, e.Username
-				if now != nil && !e.Usable(now()) {
-					r.Source += " (cached token expired)"
-				} else {
-					r.Source += " (token cached)"
-				}
-			} else {
-				r.Source += " (no token cached yet)"
-			}
-			if len(r.Keys) > 0 {
-				r.Source += "; keystore fallback"
-			}
-		}
-		rows = append(rows, r)
-	}
-	for _, ru := range inv.settings.Registries {
-		if strings.Contains(ru.Match, "*") {
-			rows = append(rows, statusRow{Registry: ru.Match, Provider: ru.Provider, Why: "rule", Source: "provider " + ru.Provider + " for every matching host", Docker: "-", Podman: "-"})
-		}
-	}
-	return rows
-}
-
-func keystoreSource(inv *snapshot, r statusRow) string {
-	if len(r.Keys) > 0 {
-		return "keystore (" + inv.storeInfo.Backend + ")"
-	}
-	if d := inv.dockerRoute(r.Registry); !d.Regkey() && d.String() != "none" {
-		return "not in regkey; docker uses " + d.String()
-	}
-	if p := inv.podmanRoute(r.Registry); !p.Regkey() && p.String() != "none" {
-		return "not in regkey; podman uses " + p.String()
-	}
-	return "none (anonymous)"
-}
-
-func printStatus(opts *StatusOptions, inv *snapshot, rows []statusRow, problems []error) {
+func printStatus(opts *StatusOptions, inv *inventory.Snapshot, rows []status.Row, problems []error) {
 	out := opts.IO.Out
-	if inv.storeErr == nil {
-		fmt.Fprintf(opts.IO.ErrOut, "keystore: %s%s\n", inv.storeInfo.Backend, inv.storeInfo.WhereSuffix())
+	if inv.StoreErr == nil {
+		fmt.Fprintf(opts.IO.ErrOut, "keystore: %s%s\n", inv.StoreInfo.Backend, inv.StoreInfo.WhereSuffix())
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(out, "regkey knows no registry yet: `regkey login HOST`, or `regkey setup` to adopt docker's logins.")
@@ -270,7 +176,7 @@ func short(s string) string {
 	return strings.TrimPrefix(s, "docker-credential-")
 }
 
-func checkText(c *statusCheck) string {
+func checkText(c *status.Check) string {
 	if c == nil {
 		return "-"
 	}
@@ -278,16 +184,4 @@ func checkText(c *statusCheck) string {
 		return "ok: " + c.Message
 	}
 	return "FAILED: " + c.Message
-}
-
-// inventoryProblems are what status could not read: the keystore, regkey's
-// settings, docker's and podman's files.
-func inventoryProblems(inv *snapshot) []error {
-	var out []error
-	for _, err := range append([]error{inv.storeErr, inv.settingsErr, inv.routerErr, inv.dockerErr, inv.rcErr, inv.legacyErr}, inv.podErrs...) {
-		if err != nil {
-			out = append(out, err)
-		}
-	}
-	return out
 }

@@ -435,7 +435,7 @@ var boundCases = []boundCase{
 		c.Setenv("GOOGLE_APPLICATION_CREDENTIALS", file)
 		return "gcr.io"
 	}},
-	{name: "gh CLI", bound: "within 3s", provider: "ghcr", setup: func(t *testing.T, c *testenv.Client, hang string) string {
+	{name: "gh CLI", bound: "within 20s", provider: "ghcr", setup: func(t *testing.T, c *testenv.Client, hang string) string {
 		dir := filepath.Join(c.Dir, "hung-gh")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			t.Fatal(err)

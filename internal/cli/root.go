@@ -7,6 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	apicmd "github.com/regkey/regkey/internal/cli/cmd/api"
+	exportcmd "github.com/regkey/regkey/internal/cli/cmd/export"
+	kubeletcmd "github.com/regkey/regkey/internal/cli/cmd/kubelet"
+	refreshcmd "github.com/regkey/regkey/internal/cli/cmd/refresh"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/version"
@@ -60,10 +64,10 @@ docker credential helper; as regkey it manages logins and explains them.`,
 		NewCmdList(f, nil),
 		NewCmdStatus(f, nil),
 		NewCmdDoctor(f, nil),
-		NewCmdRefresh(f, nil),
-		NewCmdExport(f, nil),
-		NewCmdKubelet(f, nil),
-		NewCmdAPI(f, nil),
+		refreshcmd.NewCmdRefresh(f, nil),
+		exportcmd.NewCmdExport(f, nil),
+		kubeletcmd.NewCmdKubelet(f, nil),
+		apicmd.NewCmdAPI(f, nil),
 		newHelperCmd(f),
 		newVersionCmd(f),
 	)

@@ -2,7 +2,6 @@ package resolve
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 
@@ -36,14 +35,9 @@ func (s *expirySource) Get(ctx context.Context, k auth.Key) (auth.Credential, bo
 	if route.Static() {
 		return auth.Credential{}, false, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	c, exp, err := s.cache.Get(ctx, route.Provider, k)
+	c, exp, err := providerGet(ctx, route, s.cache, s.timeout, k)
 	if err != nil {
 		return auth.Credential{}, true, err
-	}
-	if c.Empty() {
-		return auth.Credential{}, true, fmt.Errorf("%s %s: empty credential: %w", route.Name, k.Host, providers.ErrNoCredentials)
 	}
 	s.answered, s.expires = true, exp
 	return c, true, nil

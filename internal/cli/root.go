@@ -7,10 +7,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	apicmd "github.com/regkey/regkey/internal/cli/cmd/api"
 	doctorcmd "github.com/regkey/regkey/internal/cli/cmd/doctor"
+	exportcmd "github.com/regkey/regkey/internal/cli/cmd/export"
+	kubeletcmd "github.com/regkey/regkey/internal/cli/cmd/kubelet"
 	listcmd "github.com/regkey/regkey/internal/cli/cmd/list"
 	logincmd "github.com/regkey/regkey/internal/cli/cmd/login"
 	logoutcmd "github.com/regkey/regkey/internal/cli/cmd/logout"
+	refreshcmd "github.com/regkey/regkey/internal/cli/cmd/refresh"
 	setupcmd "github.com/regkey/regkey/internal/cli/cmd/setup"
 	statuscmd "github.com/regkey/regkey/internal/cli/cmd/status"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
@@ -66,10 +70,10 @@ docker credential helper; as regkey it manages logins and explains them.`,
 		listcmd.NewCmdList(f, nil),
 		statuscmd.NewCmdStatus(f, nil),
 		doctorcmd.NewCmdDoctor(f, nil),
-		NewCmdRefresh(f, nil),
-		NewCmdExport(f, nil),
-		NewCmdKubelet(f, nil),
-		NewCmdAPI(f, nil),
+		refreshcmd.NewCmdRefresh(f, nil),
+		exportcmd.NewCmdExport(f, nil),
+		kubeletcmd.NewCmdKubelet(f, nil),
+		apicmd.NewCmdAPI(f, nil),
 		newHelperCmd(f),
 		newVersionCmd(f),
 	)

@@ -11,7 +11,7 @@ import (
 )
 
 // Lookup finds registry credentials for the plugin. It is declared here, by
-// its only consumer; internal/cli implements it over the provider router,
+// its only consumer; internal/resolve implements it over the provider router,
 // the token cache and the keystore.
 type Lookup interface {
 	// Credential returns the credential for the registry of image (the

@@ -55,21 +55,32 @@ func (d *Dynamic) Get(ctx context.Context, k auth.Key) (auth.Credential, bool, e
 	if timeout <= 0 {
 		timeout = DefaultProviderTimeout
 	}
+	c, _, err := providerGet(ctx, route, d.Cache, timeout, k)
+	return c, true, err
+}
+
+// providerGet asks route's provider for k through cache (nil: the provider
+// itself), within timeout, and returns the credential and its expiry (zero
+// when unknown). An empty credential is an error wrapping
+// providers.ErrNoCredentials.
+func providerGet(ctx context.Context, route providers.Route, cache *tokencache.Cache, timeout time.Duration, k auth.Key) (auth.Credential, time.Time, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var c auth.Credential
-	if d.Cache != nil {
-		c, _, err = d.Cache.Get(ctx, route.Provider, k)
+	var exp time.Time
+	var err error
+	if cache != nil {
+		c, exp, err = cache.Get(ctx, route.Provider, k)
 	} else {
 		var t providers.Token
 		t, err = route.Provider.Get(ctx, k)
-		c = t.Credential
+		c, exp = t.Credential, t.Expires
 	}
 	if err != nil {
-		return auth.Credential{}, true, err
+		return auth.Credential{}, time.Time{}, err
 	}
 	if c.Empty() {
-		return auth.Credential{}, true, fmt.Errorf("%s %s: empty credential: %w", route.Name, k.Host, providers.ErrNoCredentials)
+		return auth.Credential{}, time.Time{}, fmt.Errorf("%s %s: empty credential: %w", route.Name, k.Host, providers.ErrNoCredentials)
 	}
-	return c, true, nil
+	return c, exp, nil
 }

@@ -11,6 +11,9 @@
 // it removes every stored key a get of that key would answer from (see
 // ErasedBy), so that after docker logout the login podman stored as
 // "docker.io" no longer answers docker, and the other way round.
+//
+// Lookup gives regkey's own commands (export, api, the kubelet plugin) the
+// same answer as get, with the provider token's expiry.
 package resolve
 
 import (

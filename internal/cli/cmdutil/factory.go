@@ -6,6 +6,7 @@ package cmdutil
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -15,6 +16,7 @@ import (
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/inventory"
+	"github.com/regkey/regkey/internal/resolve"
 	"github.com/regkey/regkey/keystore"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/builtin"
@@ -152,4 +154,16 @@ func (f *Factory) DiscoverHosts(cache *tokencache.Cache, warn func(string, ...an
 		src.Rules = s.Registries
 	}
 	return inventory.Discover(src, warn)
+}
+
+// CredentialLookup returns a new lookup of what `docker-credential-regkey
+// get` would answer (see resolve.Lookup) over f's keystore, opened on first
+// use, and its providers. When the settings file is unreadable it warns and
+// answers from the keystore alone, as protocol mode does.
+func (f *Factory) CredentialLookup() *resolve.Lookup {
+	router, cache, err := f.ProviderParts()
+	if err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "regkey: warning: registry providers are off: %v\n", cmderr.OneLine(err))
+	}
+	return &resolve.Lookup{Store: LazyKeystore(f), Router: router, Cache: cache, Stderr: f.IO.ErrOut}
 }

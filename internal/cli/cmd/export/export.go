@@ -1,4 +1,7 @@
-package cli
+// Package export is the `regkey export` command: its flags, help text and
+// checks, and the list of registries it exports by default. Looking up,
+// encoding and writing the credentials is internal/export's.
+package export
 
 import (
 	"context"
@@ -6,7 +9,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,13 +17,14 @@ import (
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/export"
 	"github.com/regkey/regkey/internal/inventory"
+	"github.com/regkey/regkey/internal/resolve"
 )
 
 // DefaultSecretName is the Secret's name when --name is not given.
-const DefaultSecretName = "regkey-registry-credentials"
+const DefaultSecretName = export.DefaultSecretName
 
 // ExportTimeout bounds one export: every lookup, the keystore included.
-const ExportTimeout = 2 * time.Minute
+const ExportTimeout = export.Timeout
 
 // ExportOptions are the inputs of `regkey export`.
 type ExportOptions struct {
@@ -38,29 +41,24 @@ type ExportOptions struct {
 	Force bool
 
 	// Lookup answers what the helper's get would answer.
-	Lookup func() credentialSource
+	Lookup func() export.Source
 	// Known lists the registries to export when none are named: keystore
 	// keys and provider-served hosts.
 	Known func(ctx context.Context) ([]inventory.Known, error)
 }
 
-// credentialSource is what export needs of credentialLookup.
-type credentialSource interface {
-	Credential(ctx context.Context, serverURL string) (auth.Credential, time.Time, error)
-}
-
 // NewCmdExport builds `regkey export`. runF replaces exportRun in tests.
 func NewCmdExport(f *cmdutil.Factory, runF func(*ExportOptions) error) *cobra.Command {
 	opts := &ExportOptions{IO: f.IO}
-	var lookup *credentialLookup
-	opts.Lookup = func() credentialSource {
+	var lookup *resolve.Lookup
+	opts.Lookup = func() export.Source {
 		if lookup == nil {
-			lookup = newCredentialLookup(f)
+			lookup = f.CredentialLookup()
 		}
 		return lookup
 	}
 	opts.Known = func(ctx context.Context) ([]inventory.Known, error) {
-		l := opts.Lookup().(*credentialLookup)
+		l := opts.Lookup().(*resolve.Lookup)
 		return knownForExport(ctx, f, l)
 	}
 	cmd := &cobra.Command{
@@ -124,8 +122,8 @@ docker and buildkit use but the kubelet ignores.`,
 }
 
 // knownForExport lists the keystore's keys and the provider-served hosts
-// regkey knows of (see discoverHosts), each registry once.
-func knownForExport(ctx context.Context, f *cmdutil.Factory, l *credentialLookup) ([]inventory.Known, error) {
+// regkey knows of (see cmdutil.Factory.DiscoverHosts), each registry once.
+func knownForExport(ctx context.Context, f *cmdutil.Factory, l *resolve.Lookup) ([]inventory.Known, error) {
 	var out []inventory.Known
 	store, info, err := f.Keystore(ctx)
 	if err != nil {
@@ -136,23 +134,30 @@ func knownForExport(ctx context.Context, f *cmdutil.Factory, l *credentialLookup
 		return nil, fmt.Errorf("listing the %s keystore: %w", info.Backend, cmdutil.HintUnavailable(err))
 	}
 	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		out = append(out, inventory.Known{Host: k, Origin: originKeystore})
+		out = append(out, inventory.Known{Host: k, Origin: export.OriginKeystore})
 	}
-	if l.router == nil {
+	if l.Router == nil {
 		return out, nil
 	}
 	warn := func(format string, a ...any) { fmt.Fprintf(f.IO.ErrOut, "regkey: warning: "+format+"\n", a...) }
-	for _, h := range f.DiscoverHosts(l.cache, warn) {
+	for _, h := range f.DiscoverHosts(l.Cache, warn) {
 		k, err := auth.ParseKey(h.Host)
 		if err != nil {
 			continue
 		}
-		if route, err := l.router.Route(k); err == nil && !route.Static() {
+		if route, err := l.Router.Route(k); err == nil && !route.Static() {
 			out = append(out, h)
 		}
 	}
 	return out, nil
 }
 
-// originKeystore marks a key listed by the keystore.
-const originKeystore = "keystore"
+// exportRun runs the export engine with opts.
+func exportRun(ctx context.Context, opts *ExportOptions) error {
+	return export.Run(ctx, &export.Options{
+		Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, OutTTY: opts.IO.OutTTY,
+		Hosts: opts.Hosts, Format: opts.Format, Name: opts.Name, Namespace: opts.Namespace,
+		Output: opts.Output, Force: opts.Force,
+		Lookup: opts.Lookup, Known: opts.Known,
+	})
+}

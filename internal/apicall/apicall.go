@@ -1,4 +1,8 @@
-package cli
+// Package apicall sends one authenticated request to a registry's HTTP API
+// (`regkey api`) over internal/registryapi, and prints the answer: the
+// status line and headers on request, the body as it came or filtered
+// through jq, every page with pagination.
+package apicall
 
 import (
 	"bytes"
@@ -29,7 +33,46 @@ const (
 	maxFilteredBody = 256 << 20
 )
 
-func apiRun(ctx context.Context, opts *APIOptions) error {
+// Options are the inputs of one API call.
+type Options struct {
+	// In is read for --input -; Out receives the answer, ErrOut the trace.
+	// OutTTY means Out is a terminal (jq then indents).
+	In          io.Reader
+	Out, ErrOut io.Writer
+	OutTTY      bool
+	// Credential answers what the helper's get would answer for a host;
+	// it is called only when the registry asks for credentials.
+	Credential func(ctx context.Context, host string) (auth.Credential, error)
+	// ClientOptions carry certs.d dirs, proxy and user agent. Credential,
+	// Insecure, TryHTTP and Trace are set from the target and the flags.
+	ClientOptions registryapi.Options
+	// NewFilter prepares a --jq filter (NewJQ).
+	NewFilter func(expr string, pretty bool) (Filter, error)
+
+	// Target is HOST/PATH or https://HOST/PATH.
+	Target string
+	// Method is the HTTP method, upper case.
+	Method string
+	// Headers are -H values, "Name: value".
+	Headers []string
+	// Input is the request body's file; "-" is In, "" none.
+	Input string
+	// Include prints the status line and headers; Paginate follows
+	// rel="next" links; JQ filters each body; Silent prints no body;
+	// Verbose traces on ErrOut; Insecure allows plain HTTP and skips TLS
+	// verification for the registry.
+	Include  bool
+	Paginate bool
+	JQ       string
+	Silent   bool
+	Verbose  bool
+	Insecure bool
+}
+
+// Run sends the request of opts and prints the answer. A non-2xx answer is
+// an error (a *registryapi.HTTPError, with advice attached); a bad target
+// or header is a usage error.
+func Run(ctx context.Context, opts *Options) error {
 	t, err := registryapi.ParseTarget(opts.Target)
 	if err != nil {
 		return cmderr.Usagef("%v", err)
@@ -38,20 +81,20 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 		return cmderr.WithHint(cmderr.Usagef("plain HTTP to %s: allowed only for loopback registries or with --insecure", t.Endpoint),
 			"use https://, or add --insecure if the registry really serves plain HTTP")
 	}
-	header, err := parseHeaders(opts.Headers)
+	header, err := ParseHeaders(opts.Headers)
 	if err != nil {
 		return err
 	}
-	var filter jsonFilter
+	var filter Filter
 	if opts.JQ != "" {
-		if filter, err = opts.NewFilter(opts.JQ, opts.IO.OutTTY); err != nil {
+		if filter, err = opts.NewFilter(opts.JQ, opts.OutTTY); err != nil {
 			return err
 		}
 		if err := filter.Check(ctx); err != nil {
 			return err
 		}
 	}
-	body, err := openInput(opts.Input, opts.IO.In)
+	body, err := openInput(opts.Input, opts.In)
 	if err != nil {
 		return err
 	}
@@ -72,11 +115,10 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 	co := opts.ClientOptions
 	co.Insecure, co.TryHTTP = opts.Insecure, !t.SchemeGiven
 	if opts.Verbose {
-		co.Trace = opts.IO.ErrOut
+		co.Trace = opts.ErrOut
 	}
 	co.Credential = func(ctx context.Context) (auth.Credential, error) {
-		c, _, err := opts.Lookup().Credential(ctx, t.Host)
-		return c, err
+		return opts.Credential(ctx, t.Host)
 	}
 	client := registryapi.New(t.Endpoint, co)
 	defer client.Close()
@@ -87,11 +129,11 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 		seen[req.URL.String()] = true
 		resp, err := client.Do(ctx, req)
 		if err != nil {
-			return apiHint(err, t, client)
+			return hint(err, t, client)
 		}
-		next, err := apiPage(ctx, opts, client, resp, filter, page)
+		next, err := printPage(ctx, opts, client, resp, filter, page)
 		if err != nil {
-			return apiHint(err, t, client)
+			return hint(err, t, client)
 		}
 		if !opts.Paginate || next == nil {
 			return nil
@@ -103,13 +145,13 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 	}
 }
 
-// apiPage prints one response (headers with --include, then the body,
+// printPage prints one response (headers with --include, then the body,
 // filtered with --jq) and returns the URL of the next page, if any. A
 // non-2xx answer is an *registryapi.HTTPError; its body is printed as it
 // came (unless --silent or --jq) before the summary on stderr.
-func apiPage(ctx context.Context, opts *APIOptions, client *registryapi.Client, resp *http.Response, filter jsonFilter, page int) (*url.URL, error) {
+func printPage(ctx context.Context, opts *Options, client *registryapi.Client, resp *http.Response, filter Filter, page int) (*url.URL, error) {
 	defer resp.Body.Close()
-	out := opts.IO.Out
+	out := opts.Out
 	if opts.Include {
 		if page > 0 {
 			fmt.Fprintln(out)
@@ -167,13 +209,14 @@ func writeHead(w io.Writer, resp *http.Response) {
 	_, _ = io.WriteString(w, b.String())
 }
 
-// parseHeaders parses -H values ("Accept: a/b", "X-Thing:v").
-func parseHeaders(values []string) (http.Header, error) {
+// ParseHeaders parses -H values ("Accept: a/b", "X-Thing:v"); a malformed
+// one is a usage error.
+func ParseHeaders(values []string) (http.Header, error) {
 	h := http.Header{}
 	for _, v := range values {
 		name, value, ok := strings.Cut(v, ":")
 		name = strings.TrimSpace(name)
-		if !ok || !isToken(name) {
+		if !ok || !IsToken(name) {
 			return nil, cmderr.Usagef("--header %q: want key:value", v)
 		}
 		if strings.ContainsAny(value, "\r\n") {
@@ -221,8 +264,8 @@ func readCapped(r io.Reader, what string) (io.ReadSeeker, error) {
 	return bytes.NewReader(b), nil
 }
 
-// apiHint adds advice to a failed API call.
-func apiHint(err error, t registryapi.Target, client *registryapi.Client) error {
+// hint adds advice to a failed API call.
+func hint(err error, t registryapi.Target, client *registryapi.Client) error {
 	var he *registryapi.HTTPError
 	switch {
 	case errors.As(err, &he) && (he.StatusCode == http.StatusUnauthorized || he.StatusCode == http.StatusForbidden):
@@ -242,4 +285,20 @@ func apiHint(err error, t registryapi.Target, client *registryapi.Client) error 
 		return cmderr.WithHint(err, "plain HTTP is allowed only for loopback hosts, and with --insecure for the registry itself")
 	}
 	return err
+}
+
+// IsToken reports whether s is a non-empty RFC 9110 token (a method name).
+func IsToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }

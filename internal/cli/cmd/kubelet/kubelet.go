@@ -1,4 +1,7 @@
-package cli
+// Package kubelet is the `regkey kubelet-provider` command: the kubelet's
+// image credential provider plugin, served by internal/kubelet over
+// resolve.Lookup.
+package kubelet
 
 import (
 	"context"
@@ -31,7 +34,7 @@ type KubeletOptions struct {
 func NewCmdKubelet(f *cmdutil.Factory, runF func(*KubeletOptions) error) *cobra.Command {
 	opts := &KubeletOptions{
 		IO:     f.IO,
-		Lookup: func() kubelet.Lookup { return kubeletLookup{newCredentialLookup(f)} },
+		Lookup: func() kubelet.Lookup { return f.CredentialLookup().Kubelet() },
 		Now:    f.Now,
 	}
 	cmd := &cobra.Command{
@@ -79,6 +82,7 @@ kubelet's one-minute limit.`,
 	return cmd
 }
 
+// kubeletRun serves one request of the kubelet within opts.Timeout.
 func kubeletRun(ctx context.Context, opts *KubeletOptions) error {
 	timeout := opts.Timeout
 	if timeout <= 0 {

@@ -1,4 +1,4 @@
-package cli
+package refresh
 
 import (
 	"encoding/json"
@@ -9,36 +9,37 @@ import (
 
 // refreshJSON is the shape of `regkey refresh --json`.
 type refreshJSON struct {
-	Registries []refreshResult `json:"registries"`
+	Registries []Result `json:"registries"`
 	// Failed names the registries that failed, as the exit status 3 does.
 	Failed []string `json:"failed"`
 }
 
-// printRefresh writes the summary: a table, or JSON.
-func printRefresh(opts *RefreshOptions, results []refreshResult) error {
+// Print writes the summary of results on opts.Out: a table, or JSON; with
+// nothing to show, the table's place takes a note on opts.ErrOut.
+func Print(opts *Options, results []Result) error {
 	if opts.JSON {
 		out := refreshJSON{Registries: results, Failed: []string{}}
 		if out.Registries == nil {
-			out.Registries = []refreshResult{}
+			out.Registries = []Result{}
 		}
 		for _, r := range results {
-			if r.Status == statusFailed {
+			if r.Status == StatusFailed {
 				out.Failed = append(out.Failed, r.Host)
 			}
 		}
-		enc := json.NewEncoder(opts.IO.Out)
+		enc := json.NewEncoder(opts.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
 	if len(results) == 0 {
-		fmt.Fprintln(opts.IO.ErrOut, "No provider-served registries to refresh: name one, or add a rule to regkey's settings file.")
+		fmt.Fprintln(opts.ErrOut, "No provider-served registries to refresh: name one, or add a rule to regkey's settings file.")
 		return nil
 	}
 	now := opts.Now()
-	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(opts.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REGISTRY\tPROVIDER\tSTATUS\tEXPIRES\tDETAIL")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Host, refreshDash(r.Provider), r.Status, expiresIn(r.Expires, now), r.Detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Host, dash(r.Provider), r.Status, expiresIn(r.Expires, now), r.Detail)
 	}
 	return tw.Flush()
 }
@@ -65,7 +66,7 @@ func expiresIn(t *time.Time, now time.Time) string {
 	return fmt.Sprintf("in %dh%dm", h, m)
 }
 
-func refreshDash(s string) string {
+func dash(s string) string {
 	if s == "" {
 		return "-"
 	}

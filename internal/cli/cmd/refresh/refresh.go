@@ -1,9 +1,10 @@
-package cli
+// Package refresh is the `regkey refresh` command: its flags, help text and
+// checks. The refresh itself is internal/refresh's.
+package refresh
 
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/inventory"
+	"github.com/regkey/regkey/internal/refresh"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
@@ -18,9 +20,9 @@ import (
 // Refresh defaults.
 const (
 	// RefreshJobs is how many registries refresh at once by default.
-	RefreshJobs = 4
+	RefreshJobs = refresh.DefaultJobs
 	// RefreshTimeout bounds one registry's refresh by default.
-	RefreshTimeout = 30 * time.Second
+	RefreshTimeout = refresh.DefaultTimeout
 )
 
 // RefreshOptions are the inputs of `regkey refresh`.
@@ -110,30 +112,12 @@ and 3 when any failed; the error names each one.`,
 	return cmd
 }
 
+// refreshRun runs the refresh engine with opts.
 func refreshRun(ctx context.Context, opts *RefreshOptions) error {
-	router, cache, err := opts.Setup()
-	if err != nil {
-		return cmderr.WithHint(err, "fix the settings file (regkey doctor explains it)")
-	}
-	hosts := make([]inventory.Known, 0, len(opts.Hosts))
-	for _, h := range opts.Hosts {
-		hosts = append(hosts, inventory.Known{Host: h, Origin: inventory.OriginArgument})
-	}
-	if len(hosts) == 0 {
-		hosts = opts.Discover(cache)
-	}
-	results := (&refresher{router: router, cache: cache, opts: opts}).run(ctx, hosts)
-	if err := printRefresh(opts, results); err != nil {
-		return err
-	}
-	var failed []string
-	for _, r := range results {
-		if r.Status == statusFailed {
-			failed = append(failed, r.Host)
-		}
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("refresh failed for %s: %w", strings.Join(failed, ", "), &cmderr.Partial{Failed: failed})
-	}
-	return nil
+	return refresh.Run(ctx, &refresh.Options{
+		Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, ErrTTY: opts.IO.ErrTTY,
+		Hosts: opts.Hosts, IfExpiringWithin: opts.IfExpiringWithin, JSON: opts.JSON,
+		Jobs: opts.Jobs, Timeout: opts.Timeout, Now: opts.Now,
+		Setup: opts.Setup, Discover: opts.Discover,
+	})
 }

@@ -1,4 +1,4 @@
-package cli
+package refresh
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,54 +16,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/internal/testenv"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
-
-func Test_NewCmdRefresh(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		args    string
-		want    RefreshOptions
-		wantErr bool
-	}{
-		{"", RefreshOptions{Jobs: RefreshJobs, Timeout: RefreshTimeout}, false},
-		{"a.io b.io --json", RefreshOptions{Hosts: []string{"a.io", "b.io"}, JSON: true, Jobs: RefreshJobs, Timeout: RefreshTimeout}, false},
-		{"--if-expiring-within 2h -j 2 --timeout 5s", RefreshOptions{IfExpiringWithin: 2 * time.Hour, Jobs: 2, Timeout: 5 * time.Second}, false},
-		{"-j 0", RefreshOptions{}, true},
-		{"--timeout 0s", RefreshOptions{}, true},
-		{"--if-expiring-within -1h", RefreshOptions{}, true},
-		{"--if-expiring-within soon", RefreshOptions{}, true},
-		{"a.io https://index.docker.io/v1/access-token", RefreshOptions{}, true}, // no registry
-	}
-	for _, tc := range tests {
-		got, err := cmdtest.ParseArgs(t, NewCmdRefresh, tc.args)
-		if tc.wantErr {
-			if err == nil {
-				t.Errorf("refresh %s: no error", tc.args)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("refresh %s: %v", tc.args, err)
-			continue
-		}
-		g := RefreshOptions{Hosts: got.Hosts, IfExpiringWithin: got.IfExpiringWithin, JSON: got.JSON, Jobs: got.Jobs, Timeout: got.Timeout}
-		if len(g.Hosts) == 0 {
-			g.Hosts = nil
-		}
-		if diff := cmp.Diff(tc.want, g, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".IO" }, cmp.Ignore())); diff != "" {
-			t.Errorf("refresh %s: options (-want +got):\n%s", tc.args, diff)
-		}
-		if got.Setup == nil || got.Discover == nil || got.Now == nil {
-			t.Errorf("refresh %s: missing dependencies", tc.args)
-		}
-	}
-}
 
 // fakeTokens is a provider for hosts under .fake.test: tokens valid for ttl
 // from the test clock, per host unless shared, with failures per host. With
@@ -130,13 +89,13 @@ var refreshNow = time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
 
 // refreshTest returns options over a router sending *.fake.test to p, with a
 // cache in a temp dir, and the buffers.
-func refreshTest(t *testing.T, p *fakeTokens, discovered []inventory.Known) (*RefreshOptions, *bytes.Buffer, *bytes.Buffer) {
+func refreshTest(t *testing.T, p *fakeTokens, discovered []inventory.Known) (*Options, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	return refreshTestIn(t, filepath.Join(t.TempDir(), "cache"), p, discovered)
 }
 
 // refreshTestIn is refreshTest with the cache in dir.
-func refreshTestIn(t *testing.T, dir string, p *fakeTokens, discovered []inventory.Known) (*RefreshOptions, *bytes.Buffer, *bytes.Buffer) {
+func refreshTestIn(t *testing.T, dir string, p *fakeTokens, discovered []inventory.Known) (*Options, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	now := func() time.Time { return refreshNow }
 	if p.now == nil {
@@ -152,12 +111,12 @@ func refreshTestIn(t *testing.T, dir string, p *fakeTokens, discovered []invento
 		t.Fatal(err)
 	}
 	cache := &tokencache.Cache{Dir: dir, Now: now}
-	ios, out, errOut := cmdtest.IO("", false)
-	return &RefreshOptions{
-		IO: ios, Jobs: RefreshJobs, Timeout: RefreshTimeout, Now: now,
+	var out, errOut bytes.Buffer
+	return &Options{
+		Out: &out, ErrOut: &errOut, Jobs: DefaultJobs, Timeout: DefaultTimeout, Now: now,
 		Setup:    func() (*providers.Router, *tokencache.Cache, error) { return router, cache, nil },
 		Discover: func(*tokencache.Cache) []inventory.Known { return discovered },
-	}, out, errOut
+	}, &out, &errOut
 }
 
 func decodeRefresh(t *testing.T, out *bytes.Buffer) refreshJSON {
@@ -172,7 +131,7 @@ func decodeRefresh(t *testing.T, out *bytes.Buffer) refreshJSON {
 }
 
 // statuses maps host → status (+ detail when asked).
-func statuses(rs []refreshResult) map[string]string {
+func statuses(rs []Result) map[string]string {
 	m := map[string]string{}
 	for _, r := range rs {
 		m[r.Host] = r.Status
@@ -193,26 +152,26 @@ func Test_refreshRunOneFails(t *testing.T) {
 		{Host: "static.example.com", Origin: inventory.OriginDocker}, // keystore: left out
 	})
 	opts.JSON = true
-	err := refreshRun(context.Background(), opts)
+	err := Run(context.Background(), opts)
 	var partial *cmderr.Partial
-	if !errors.As(err, &partial) || exitCode(err, &bytes.Buffer{}) != ExitPartial {
+	if !errors.As(err, &partial) || cmderr.IsUsage(err) {
 		t.Fatalf("err = %v, want a cmderr.Partial (exit 3)", err)
 	}
 	if diff := cmp.Diff([]string{"d.fake.test"}, partial.Failed); diff != "" || !strings.Contains(err.Error(), "refresh failed for d.fake.test") {
 		t.Errorf("failed (-want +got):\n%s\nerror: %v", diff, err)
 	}
-	if diff := cmp.Diff(map[string]string{"c.fake.test": statusSkipped, "d.fake.test": statusFailed}, statuses(decodeRefresh(t, out).Registries)); diff != "" {
+	if diff := cmp.Diff(map[string]string{"c.fake.test": StatusSkipped, "d.fake.test": StatusFailed}, statuses(decodeRefresh(t, out).Registries)); diff != "" {
 		t.Errorf("discovered statuses (-want +got):\n%s", diff)
 	}
 	opts2, out2, _ := refreshTest(t, p, nil)
 	opts2.JSON = true
 	opts2.Hosts = []string{"a.fake.test", "B.FAKE.TEST", "static.example.com", "https://a.fake.test/v2/"}
-	err = refreshRun(context.Background(), opts2)
+	err = Run(context.Background(), opts2)
 	if !errors.As(err, &partial) || len(partial.Failed) != 1 || partial.Failed[0] != "b.fake.test" {
 		t.Fatalf("err = %v, want b.fake.test failed", err)
 	}
 	got := decodeRefresh(t, out2)
-	want := map[string]string{"a.fake.test": statusRefreshed, "b.fake.test": statusFailed, "static.example.com": statusSkipped}
+	want := map[string]string{"a.fake.test": StatusRefreshed, "b.fake.test": StatusFailed, "static.example.com": StatusSkipped}
 	if diff := cmp.Diff(want, statuses(got.Registries)); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
@@ -245,7 +204,7 @@ func Test_refreshRunSharedTokenAndIfExpiring(t *testing.T) {
 	hosts := []inventory.Known{{Host: "a.fake.test", Origin: inventory.OriginRule}, {Host: "b.fake.test", Origin: inventory.OriginCache}}
 	dir := filepath.Join(t.TempDir(), "cache")
 	opts, _, _ := refreshTestIn(t, dir, p, hosts)
-	if err := refreshRun(context.Background(), opts); err != nil {
+	if err := Run(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	if a, b := p.count("a.fake.test"), p.count("b.fake.test"); a+b != 1 {
@@ -256,10 +215,10 @@ func Test_refreshRunSharedTokenAndIfExpiring(t *testing.T) {
 		within    time.Duration
 		want      string
 		wantCalls int
-	}{{2 * time.Hour, statusFresh, 1}, {13 * time.Hour, statusRefreshed, 2}} {
+	}{{2 * time.Hour, StatusFresh, 1}, {13 * time.Hour, StatusRefreshed, 2}} {
 		opts, out, _ := refreshTestIn(t, dir, p, hosts)
 		opts.IfExpiringWithin, opts.JSON = tc.within, true
-		if err := refreshRun(context.Background(), opts); err != nil {
+		if err := Run(context.Background(), opts); err != nil {
 			t.Fatal(err)
 		}
 		got := decodeRefresh(t, out)
@@ -282,8 +241,8 @@ func Test_refreshRunBounds(t *testing.T) {
 		opts.Hosts = append(opts.Hosts, fmt.Sprintf("r%d.fake.test", i))
 	}
 	opts.Jobs = 2
-	opts.IO.ErrTTY = true // progress on stderr
-	if err := testenv.Returns(t, "refresh of 6 registries, 2 at a time", func() error { return refreshRun(context.Background(), opts) }); err != nil {
+	opts.ErrTTY = true // progress on stderr
+	if err := testenv.Returns(t, "refresh of 6 registries, 2 at a time", func() error { return Run(context.Background(), opts) }); err != nil {
 		t.Fatal(err)
 	}
 	if p.maxAct != 2 {
@@ -301,7 +260,7 @@ func Test_refreshRunBounds(t *testing.T) {
 	slow := &fakeTokens{ttl: time.Hour, hang: true}
 	opts, out, _ = refreshTest(t, slow, nil)
 	opts.Hosts, opts.Timeout = []string{"slow.fake.test"}, 100*time.Millisecond
-	err := testenv.Returns(t, "refresh of a provider that never answers", func() error { return refreshRun(context.Background(), opts) })
+	err := testenv.Returns(t, "refresh of a provider that never answers", func() error { return Run(context.Background(), opts) })
 	if err == nil || !strings.Contains(err.Error(), "slow.fake.test") {
 		t.Errorf("err = %v, want slow.fake.test named", err)
 	}
@@ -313,12 +272,12 @@ func Test_refreshRunBounds(t *testing.T) {
 func Test_refreshRunNothingKnown(t *testing.T) {
 	t.Parallel()
 	opts, out, errOut := refreshTest(t, &fakeTokens{ttl: time.Hour}, []inventory.Known{{Host: "static.example.com", Origin: inventory.OriginDocker}})
-	if err := refreshRun(context.Background(), opts); err != nil || out.Len() != 0 || !strings.Contains(errOut.String(), "No provider-served registries") {
+	if err := Run(context.Background(), opts); err != nil || out.Len() != 0 || !strings.Contains(errOut.String(), "No provider-served registries") {
 		t.Errorf("err %v, stdout %q, stderr %q", err, out, errOut)
 	}
 	opts, out, _ = refreshTest(t, &fakeTokens{ttl: time.Hour}, nil)
 	opts.JSON = true
-	if err := refreshRun(context.Background(), opts); err != nil || out.String() != "{\n  \"registries\": [],\n  \"failed\": []\n}\n" {
+	if err := Run(context.Background(), opts); err != nil || out.String() != "{\n  \"registries\": [],\n  \"failed\": []\n}\n" {
 		t.Errorf("err %v, --json %q", err, out)
 	}
 }
@@ -328,12 +287,14 @@ func Test_refreshRunNothingKnown(t *testing.T) {
 func Test_refreshRunUnwritableCache(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "cache")
-	cmdtest.WriteFile(t, dir, "not a directory")
+	if err := os.WriteFile(dir, []byte("not a directory"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	opts, out, _ := refreshTestIn(t, dir, &fakeTokens{ttl: time.Hour}, nil)
 	opts.Hosts, opts.JSON = []string{"a.fake.test"}, true
-	err := refreshRun(context.Background(), opts)
+	err := Run(context.Background(), opts)
 	got := decodeRefresh(t, out)
-	if err == nil || len(got.Registries) != 1 || got.Registries[0].Status != statusFailed || !strings.Contains(got.Registries[0].Detail, "token cache") {
+	if err == nil || len(got.Registries) != 1 || got.Registries[0].Status != StatusFailed || !strings.Contains(got.Registries[0].Detail, "token cache") {
 		t.Errorf("err %v, registries %+v; want a.fake.test failed on the cache", err, got.Registries)
 	}
 }

@@ -1,14 +1,20 @@
-package cli
+// Package api is the `regkey api` command: its flags, help text and checks.
+// Sending the request and printing the answer is internal/apicall's.
+package api
 
 import (
+	"context"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/regkey/regkey/auth"
+	"github.com/regkey/regkey/internal/apicall"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/netenv"
 	"github.com/regkey/regkey/internal/registryapi"
+	"github.com/regkey/regkey/internal/resolve"
 	"github.com/regkey/regkey/internal/version"
 )
 
@@ -16,13 +22,13 @@ import (
 type APIOptions struct {
 	IO cmdutil.IOStreams
 	// Lookup answers what the helper's get would answer for a host.
-	Lookup func() credentialSource
+	Lookup func() *resolve.Lookup
 	// ClientOptions carry what the cmdutil.Factory knows: certs.d dirs, proxy,
 	// user agent. Credential, Insecure, TryHTTP and Trace are set from the
 	// target and the flags.
 	ClientOptions registryapi.Options
 	// NewFilter prepares a --jq filter (jq on PATH).
-	NewFilter func(expr string, pretty bool) (jsonFilter, error)
+	NewFilter func(expr string, pretty bool) (apicall.Filter, error)
 
 	Target      string
 	Method      string
@@ -46,12 +52,12 @@ func NewCmdAPI(f *cmdutil.Factory, runF func(*APIOptions) error) *cobra.Command 
 			Proxy:     netenv.ProxyFunc(f.Env),
 			UserAgent: "regkey/" + version.Version,
 		},
-		NewFilter: func(expr string, pretty bool) (jsonFilter, error) { return newJQ(f.Env, expr, pretty) },
+		NewFilter: func(expr string, pretty bool) (apicall.Filter, error) { return apicall.NewJQ(f.Env, expr, pretty) },
 	}
-	var lookup *credentialLookup
-	opts.Lookup = func() credentialSource {
+	var lookup *resolve.Lookup
+	opts.Lookup = func() *resolve.Lookup {
 		if lookup == nil {
-			lookup = newCredentialLookup(f)
+			lookup = f.CredentialLookup()
 		}
 		return lookup
 	}
@@ -101,7 +107,7 @@ Exit status: 0 for a 2xx answer; 1 for any other, with the registry's error
 			if !opts.MethodGiven && opts.Input != "" {
 				opts.Method = "POST"
 			}
-			if !isToken(opts.Method) {
+			if !apicall.IsToken(opts.Method) {
 				return cmderr.Usagef("--method %q is not an HTTP method", opts.Method)
 			}
 			if opts.Paginate && opts.Method != "GET" {
@@ -113,7 +119,7 @@ Exit status: 0 for a 2xx answer; 1 for any other, with the registry's error
 			if opts.Silent && opts.JQ != "" {
 				return cmderr.Usagef("--silent and --jq are mutually exclusive")
 			}
-			if _, err := parseHeaders(opts.Headers); err != nil {
+			if _, err := apicall.ParseHeaders(opts.Headers); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -135,18 +141,18 @@ Exit status: 0 for a 2xx answer; 1 for any other, with the registry's error
 	return cmd
 }
 
-// isToken reports whether s is a non-empty RFC 9110 token (a method name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
+// apiRun runs the API call engine with opts.
+func apiRun(ctx context.Context, opts *APIOptions) error {
+	return apicall.Run(ctx, &apicall.Options{
+		In: opts.IO.In, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, OutTTY: opts.IO.OutTTY,
+		Credential: func(ctx context.Context, host string) (auth.Credential, error) {
+			c, _, err := opts.Lookup().Credential(ctx, host)
+			return c, err
+		},
+		ClientOptions: opts.ClientOptions,
+		NewFilter:     opts.NewFilter,
+		Target:        opts.Target, Method: opts.Method, Headers: opts.Headers, Input: opts.Input,
+		Include: opts.Include, Paginate: opts.Paginate, JQ: opts.JQ,
+		Silent: opts.Silent, Verbose: opts.Verbose, Insecure: opts.Insecure,
+	})
 }

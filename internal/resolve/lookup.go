@@ -1,22 +1,20 @@
-package cli
+package resolve
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"time"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/internal/cli/cmdutil"
-	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/kubelet"
-	"github.com/regkey/regkey/internal/resolve"
+	"github.com/regkey/regkey/keystore"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
 
-// expirySource is resolve.Dynamic that also keeps the expiry of the token
-// it answered with, for the kubelet's cacheDuration. Use one per lookup: it
-// is not safe for concurrent use.
+// expirySource is Dynamic that also keeps the expiry of the token it
+// answered with, for the kubelet's cacheDuration. Use one per lookup: it is
+// not safe for concurrent use.
 type expirySource struct {
 	router  *providers.Router
 	cache   *tokencache.Cache
@@ -26,9 +24,9 @@ type expirySource struct {
 	expires  time.Time
 }
 
-var _ resolve.Source = (*expirySource)(nil)
+var _ Source = (*expirySource)(nil)
 
-// Get implements resolve.Source as resolve.Dynamic does.
+// Get implements Source as Dynamic does.
 func (s *expirySource) Get(ctx context.Context, k auth.Key) (auth.Credential, bool, error) {
 	route, err := s.router.Route(k)
 	if err != nil {
@@ -37,57 +35,47 @@ func (s *expirySource) Get(ctx context.Context, k auth.Key) (auth.Credential, bo
 	if route.Static() {
 		return auth.Credential{}, false, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	c, exp, err := s.cache.Get(ctx, route.Provider, k)
+	c, exp, err := providerGet(ctx, route, s.cache, s.timeout, k)
 	if err != nil {
 		return auth.Credential{}, true, err
-	}
-	if c.Empty() {
-		return auth.Credential{}, true, fmt.Errorf("%s %s: empty credential: %w", route.Name, k.Host, providers.ErrNoCredentials)
 	}
 	s.answered, s.expires = true, exp
 	return c, true, nil
 }
 
-// credentialLookup answers what `docker-credential-regkey get` would answer
-// for a key (providers first, then the keystore), with the token's expiry.
-// It implements kubelet.Lookup and serves export.
-type credentialLookup struct {
-	f      *cmdutil.Factory
-	router *providers.Router // nil: keystore only
-	cache  *tokencache.Cache
-}
-
-// newCredentialLookup builds a lookup for f. When the settings file is
-// unreadable it warns and answers from the keystore alone, as protocol mode
-// does.
-func newCredentialLookup(f *cmdutil.Factory) *credentialLookup {
-	router, cache, err := f.ProviderParts()
-	if err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "regkey: warning: registry providers are off: %v\n", cmderr.OneLine(err))
-	}
-	return &credentialLookup{f: f, router: router, cache: cache}
+// Lookup answers what `docker-credential-regkey get` would answer for a key
+// (providers first, then the keystore), with the token's expiry. It serves
+// `regkey export`, `regkey api` and, through Kubelet, the kubelet plugin.
+type Lookup struct {
+	// Store is the keystore; callers pass one that opens on first use, so
+	// that a provider-served registry never touches it.
+	Store keystore.Store
+	// Router routes registries to providers; nil means keystore only.
+	Router *providers.Router
+	// Cache is the provider token cache; required with Router.
+	Cache *tokencache.Cache
+	// Stderr receives the resolver's warnings; nil discards them.
+	Stderr io.Writer
 }
 
 // Credential returns the credential for serverURL (a host, HOST/REPO or any
 // key a client sends) and its expiry (zero when unknown). A miss wraps
 // auth.ErrNotFound.
-func (l *credentialLookup) Credential(ctx context.Context, serverURL string) (auth.Credential, time.Time, error) {
+func (l *Lookup) Credential(ctx context.Context, serverURL string) (auth.Credential, time.Time, error) {
 	c, exp, _, err := l.get(ctx, serverURL)
 	return c, exp, err
 }
 
 // get is Credential that also reports whether a provider answered (rather
 // than the keystore).
-func (l *credentialLookup) get(ctx context.Context, serverURL string) (auth.Credential, time.Time, bool, error) {
-	opts := resolve.Options{Stderr: l.f.IO.ErrOut}
+func (l *Lookup) get(ctx context.Context, serverURL string) (auth.Credential, time.Time, bool, error) {
+	opts := Options{Stderr: l.Stderr}
 	var src *expirySource
-	if l.router != nil {
-		src = &expirySource{router: l.router, cache: l.cache, timeout: resolve.DefaultProviderTimeout}
+	if l.Router != nil {
+		src = &expirySource{router: l.Router, cache: l.Cache, timeout: DefaultProviderTimeout}
 		opts.Dynamic = src
 	}
-	c, err := resolve.New(cmdutil.LazyKeystore(l.f), opts).Get(ctx, serverURL)
+	c, err := New(l.Store, opts).Get(ctx, serverURL)
 	if err != nil {
 		return auth.Credential{}, time.Time{}, false, err
 	}
@@ -97,8 +85,11 @@ func (l *credentialLookup) get(ctx context.Context, serverURL string) (auth.Cred
 	return c, time.Time{}, false, nil
 }
 
-// kubeletLookup is kubelet.Lookup over a credentialLookup.
-type kubeletLookup struct{ l *credentialLookup }
+// Kubelet returns l as a kubelet.Lookup.
+func (l *Lookup) Kubelet() kubelet.Lookup { return kubeletLookup{l} }
+
+// kubeletLookup is kubelet.Lookup over a Lookup.
+type kubeletLookup struct{ l *Lookup }
 
 var _ kubelet.Lookup = kubeletLookup{}
 
@@ -122,16 +113,12 @@ func (k kubeletLookup) Credential(ctx context.Context, image string) (kubelet.Fo
 // pathScoped reports whether the keystore holds a key with a repository
 // path for the registry of image. When the keystore cannot be listed it
 // says yes: answering per image is never wrong, only cached less.
-func (l *credentialLookup) pathScoped(ctx context.Context, image string) bool {
+func (l *Lookup) pathScoped(ctx context.Context, image string) bool {
 	k, err := auth.ParseKey(image)
 	if err != nil {
 		return true
 	}
-	store, _, err := l.f.Keystore(ctx)
-	if err != nil {
-		return true
-	}
-	keys, err := store.List(ctx)
+	keys, err := l.Store.List(ctx)
 	if err != nil {
 		return true
 	}

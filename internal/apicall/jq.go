@@ -1,4 +1,4 @@
-package cli
+package apicall
 
 import (
 	"bytes"
@@ -18,29 +18,29 @@ import (
 // jqTimeout bounds one run of jq on one response body.
 const jqTimeout = time.Minute
 
-// jsonFilter is a --jq filter.
-type jsonFilter interface {
+// Filter is a --jq filter.
+type Filter interface {
 	// Check fails with a usage error when the expression does not compile.
 	Check(ctx context.Context) error
 	// Run filters one JSON document onto out.
 	Run(ctx context.Context, doc []byte, out io.Writer) error
 }
 
-// jqProgram runs the jq program (or gojq) found on PATH. regkey does not
+// JQ runs the jq program (or gojq) found on PATH. regkey does not
 // link a jq implementation: the one binary is also the credential helper
 // every pull starts, and linking gojq made each of those processes do
 // about 11% more work at start-up (see BENCHMARKS.md).
-type jqProgram struct {
+type JQ struct {
 	path, expr string
 	pretty     bool
 	env        []string
 }
 
-var _ jsonFilter = (*jqProgram)(nil)
+var _ Filter = (*JQ)(nil)
 
-// newJQ finds jq, else gojq, on env's PATH. pretty indents objects and
+// NewJQ finds jq, else gojq, on env's PATH. pretty indents objects and
 // arrays (stdout is a terminal); either way strings are printed raw.
-func newJQ(env config.Env, expr string, pretty bool) (*jqProgram, error) {
+func NewJQ(env config.Env, expr string, pretty bool) (*JQ, error) {
 	path, err := childenv.LookPath(env, "jq")
 	if err != nil {
 		if p, gerr := childenv.LookPath(env, "gojq"); gerr == nil {
@@ -52,13 +52,13 @@ func newJQ(env config.Env, expr string, pretty bool) (*jqProgram, error) {
 			"install jq (Debian and Ubuntu: apt-get install jq), or leave out --jq and pipe the output to a JSON tool")
 	}
 	// jq needs no secret of regkey's: the session's variables and its own.
-	return &jqProgram{path: path, expr: expr, pretty: pretty, env: childenv.Build(env, "JQ_COLORS")}, nil
+	return &JQ{path: path, expr: expr, pretty: pretty, env: childenv.Build(env, "JQ_COLORS")}, nil
 }
 
 // args are jq's arguments: raw strings, compact unless pretty, and the
 // expression (after a space if it starts with "-", which jq 1.6 would take
 // for an option: it has no "--").
-func (j *jqProgram) args() []string {
+func (j *JQ) args() []string {
 	a := []string{"-r"}
 	if !j.pretty {
 		a = append(a, "-c")
@@ -72,7 +72,7 @@ func (j *jqProgram) args() []string {
 
 // Check runs jq on no input: it compiles the expression and exits 0, or 3
 // for a compile error.
-func (j *jqProgram) Check(ctx context.Context) error {
+func (j *JQ) Check(ctx context.Context) error {
 	var stderr bytes.Buffer
 	err := j.run(ctx, nil, io.Discard, &stderr)
 	if err == nil {
@@ -86,7 +86,7 @@ func (j *jqProgram) Check(ctx context.Context) error {
 }
 
 // Run filters doc onto out.
-func (j *jqProgram) Run(ctx context.Context, doc []byte, out io.Writer) error {
+func (j *JQ) Run(ctx context.Context, doc []byte, out io.Writer) error {
 	var stderr bytes.Buffer
 	if err := j.run(ctx, doc, out, &stderr); err != nil {
 		return j.failure(err, stderr.String())
@@ -94,7 +94,7 @@ func (j *jqProgram) Run(ctx context.Context, doc []byte, out io.Writer) error {
 	return nil
 }
 
-func (j *jqProgram) run(ctx context.Context, doc []byte, out, stderr io.Writer) error {
+func (j *JQ) run(ctx context.Context, doc []byte, out, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, jqTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, j.path, j.args()...)
@@ -110,7 +110,7 @@ func (j *jqProgram) run(ctx context.Context, doc []byte, out, stderr io.Writer) 
 }
 
 // failure describes a jq run that failed.
-func (j *jqProgram) failure(err error, stderr string) error {
+func (j *JQ) failure(err error, stderr string) error {
 	if msg := jqMessage(stderr); msg != "" {
 		return fmt.Errorf("--jq %q: %s", j.expr, msg)
 	}

@@ -13,9 +13,6 @@ import (
 	"github.com/regkey/regkey/internal/testenv"
 )
 
-// cred is a stored credential, in the tables of this package's tests.
-type cred = auth.Credential
-
 // realEnv is a private environment with the file keystore, and a dead proxy
 // that loopback traffic must bypass.
 func realEnv(t *testing.T) config.Env {

@@ -92,6 +92,36 @@ func TestImportGraph(t *testing.T) {
 	}
 }
 
+// TestEngineTestsStandAlone: an engine's tests, like the engine, never
+// reach into the command layer: they build their inputs as values, so the
+// engine can be tested without the command around it.
+func TestEngineTestsStandAlone(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-json=ImportPath,TestImports,XTestImports", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for dec.More() {
+		var p struct {
+			ImportPath                string
+			TestImports, XTestImports []string
+		}
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		if strings.HasPrefix(rel, "internal/cli") || rel == "cmd/regkey" || rel == "e2e" || rel == "bench" {
+			continue
+		}
+		for _, d := range append(p.TestImports, p.XTestImports...) {
+			if strings.HasPrefix(d, module+"/internal/cli") {
+				t.Errorf("the tests of %s import the command layer %s", rel, strings.TrimPrefix(d, module+"/"))
+			}
+		}
+	}
+}
+
 // processGlobals are what only the command layer may read: the arguments,
 // the environment and the standard streams of the process.
 var processGlobals = map[string]bool{

@@ -8,6 +8,7 @@ import (
 
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
+	"github.com/regkey/regkey/internal/inventory/inventorytest"
 )
 
 // TestDoctorSeesSetupBackupSecrets: a secret that undo could not restore
@@ -28,7 +29,7 @@ func TestDoctorSeesSetupBackupSecrets(t *testing.T) {
 		"REGKEY_FILE_KEY": "a passphrase of sixteen characters or more",
 	}
 	docker := filepath.Join(home, ".docker", "config.json")
-	cmdtest.WriteFile(t, docker, `{"auths":{"t.example":{"auth":"YWxpY2U6","identitytoken":"rt-123"},"odd.example":{"auth":"YTo\/"}}}`)
+	inventorytest.WriteFile(t, docker, `{"auths":{"t.example":{"auth":"YWxpY2U6","identitytoken":"rt-123"},"odd.example":{"auth":"YTo\/"}}}`)
 	run := func(args ...string) (int, string, string) {
 		t.Helper()
 		ios, out, errOut := cmdtest.IO("", false)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
-	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/internal/inventory/inventorytest"
 	"github.com/regkey/regkey/internal/testenv"
@@ -85,7 +84,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		{
 			name: "credsStore names a missing helper",
 			prepare: func(t *testing.T, d *inventory.Deps, _ string) {
-				cmdtest.WriteFile(t, d.Paths.DockerConfig, `{"credsStore":"desktop"}`)
+				inventorytest.WriteFile(t, d.Paths.DockerConfig, `{"credsStore":"desktop"}`)
 			},
 			want: "FAIL helpers " + "%DOCKER%: credsStore (docker then fails every login) names docker-credential-desktop, which is not on PATH",
 		},
@@ -118,7 +117,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		{
 			name: "docker's config.json malformed",
 			prepare: func(t *testing.T, d *inventory.Deps, _ string) {
-				cmdtest.WriteFile(t, d.Paths.DockerConfig, `{"credsStore": "regkey",`)
+				inventorytest.WriteFile(t, d.Paths.DockerConfig, `{"credsStore": "regkey",`)
 			},
 			want:    "FAIL docker docker does not ask regkey for anything: it cannot parse %DOCKER% either",
 			wantFix: "fix the file by hand",
@@ -130,7 +129,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 			name: "keystore file not readable",
 			prepare: func(t *testing.T, d *inventory.Deps, home string) {
 				path := filepath.Join(home, "data", "regkey", "credentials.enc")
-				cmdtest.WriteFile(t, path, "x")
+				inventorytest.WriteFile(t, path, "x")
 				d.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) {
 					return nil, keystore.Info{}, fmt.Errorf("listing the file keystore: %w", &fs.PathError{Op: "open", Path: path, Err: fs.ErrPermission})
 				}
@@ -155,15 +154,15 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		{
 			name: "plaintext left in docker's legacy file",
 			prepare: func(t *testing.T, _ *inventory.Deps, home string) {
-				cmdtest.WriteFile(t, filepath.Join(home, ".dockercfg"), `{"quay.io":{"auth":"dTpw","email":"e"}}`)
+				inventorytest.WriteFile(t, filepath.Join(home, ".dockercfg"), `{"quay.io":{"auth":"dTpw","email":"e"}}`)
 			},
 			want: "FAIL plaintext %HOME%/.dockercfg (docker's legacy file, still read by podman, skopeo and buildah) holds plaintext secrets for \"quay.io\"",
 		},
 		{
 			name: "podman not wired",
 			prepare: func(t *testing.T, d *inventory.Deps, home string) {
-				cmdtest.WriteFile(t, d.Paths.DockerConfig, `{"credsStore":"regkey"}`)
-				cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{}`)
+				inventorytest.WriteFile(t, d.Paths.DockerConfig, `{"credsStore":"regkey"}`)
+				inventorytest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{}`)
 			},
 			want: "FAIL podman podman, skopeo and buildah do not ask regkey for 127.0.0.1:5000",
 		},
@@ -184,7 +183,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		{
 			name: "podman's auth file malformed",
 			prepare: func(t *testing.T, _ *inventory.Deps, home string) {
-				cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":[]}`)
+				inventorytest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":[]}`)
 			},
 			want: "FAIL files parsing %HOME%/.config/containers/auth.json: line 1, column 16: credHelpers is an array, want an object",
 		},
@@ -212,8 +211,8 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 				prov = &inventorytest.Provider{ID: "fake", Token: providers.Token{Credential: auth.Credential{Username: "AWS", Secret: "tok"}}}
 			}
 			deps, home := inventorytest.Deps(t, store, prov, "docker", "podman", config.HelperPrefix+config.HelperName)
-			cmdtest.WriteFile(t, deps.Paths.DockerConfig, wired)
-			cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey","r.fake.example":"regkey"}}`)
+			inventorytest.WriteFile(t, deps.Paths.DockerConfig, wired)
+			inventorytest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey","r.fake.example":"regkey"}}`)
 			if tc.prepare != nil {
 				tc.prepare(t, &deps, home)
 			}
@@ -330,10 +329,10 @@ func TestDoctor(t *testing.T) {
 			}
 			deps, home := inventorytest.Deps(t, store, &inventorytest.Provider{ID: "fake"}, tc.installed...)
 			if tc.docker != "" {
-				cmdtest.WriteFile(t, deps.Paths.DockerConfig, tc.docker)
+				inventorytest.WriteFile(t, deps.Paths.DockerConfig, tc.docker)
 			}
 			if tc.podman != "" {
-				cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), tc.podman)
+				inventorytest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), tc.podman)
 			}
 			checks := Run(ctx, deps, Options{Offline: true})
 			if ok := OK(checks); ok != tc.wantOK {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
-	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/internal/inventory/inventorytest"
 	"github.com/regkey/regkey/keystore"
@@ -31,8 +30,8 @@ func TestGather(t *testing.T) {
 	deps.Settings = func() (config.File, error) {
 		return config.File{Registries: []config.Rule{{Match: "r.fake.example", Provider: "fake"}, {Match: "*.glob.example", Provider: "fake"}}}, nil
 	}
-	cmdtest.WriteFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"gcr.io":"gcloud"}}`)
-	cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"auths":{"podman.example":{"auth":"dTpw"}}}`)
+	inventorytest.WriteFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"gcr.io":"gcloud"}}`)
+	inventorytest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"auths":{"podman.example":{"auth":"dTpw"}}}`)
 
 	inv := inventory.Gather(ctx, deps)
 	if p := inv.Problems(); len(p) != 0 {
@@ -70,7 +69,7 @@ func TestGatherProblems(t *testing.T) {
 	bad := errors.New("no keyring")
 	deps.Keystore = func(context.Context) (keystore.Store, keystore.Info, error) { return nil, keystore.Info{}, bad }
 	deps.Router = func() (*providers.Router, error) { return nil, errors.New("bad rule") }
-	cmdtest.WriteFile(t, deps.Paths.DockerConfig, `{"auths":`)
+	inventorytest.WriteFile(t, deps.Paths.DockerConfig, `{"auths":`)
 	inv := inventory.Gather(context.Background(), deps)
 	p := inv.Problems()
 	if len(p) != 3 || !errors.Is(p[0], bad) || p[1] != inv.RouterErr || p[2] != inv.DockerErr || inv.DockerErr == nil {

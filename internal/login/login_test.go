@@ -17,10 +17,10 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
-	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/keystore"
+	"github.com/regkey/regkey/keystore/keystoretest"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/builtin"
 )
@@ -214,7 +214,7 @@ func TestLogin(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
-			mem, open := cmdtest.MemKeystore(t, tt.stored)
+			mem, open := keystoretest.Memory(t, tt.stored)
 			var call *verifyCall
 			prompt := tt.prompt
 			opts := tt.opts
@@ -320,7 +320,7 @@ func TestLoginHint(t *testing.T) {
 func TestLoginProviderNote(t *testing.T) {
 	t.Parallel()
 	errOut := &bytes.Buffer{}
-	mem, open := cmdtest.MemKeystore(t, nil)
+	mem, open := keystoretest.Memory(t, nil)
 	opts := Options{In: strings.NewReader("p"), Out: io.Discard, ErrOut: errOut, Keystore: open, Server: "ghcr.io", Username: "u", PasswordStdin: true, NoVerify: true,
 		Owner: func(k auth.Key) (string, string, error) { return "ghcr", "built-in detection", nil }}
 	if err := Login(context.Background(), opts); err != nil {

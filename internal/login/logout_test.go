@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/keystore"
+	"github.com/regkey/regkey/keystore/keystoretest"
 )
 
 func TestLogout(t *testing.T) {
@@ -95,7 +95,7 @@ func TestLogout(t *testing.T) {
 			for _, k := range tt.stored {
 				stored[k] = c
 			}
-			mem, open := cmdtest.MemKeystore(t, stored)
+			mem, open := keystoretest.Memory(t, stored)
 			err := Logout(context.Background(), LogoutOptions{Out: out, ErrOut: errOut, Keystore: open, Server: tt.server})
 			if tt.errText != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.errText) {
@@ -139,7 +139,7 @@ func (s failingDelete) Delete(ctx context.Context, key string) error {
 func TestLogoutPartialFailure(t *testing.T) {
 	t.Parallel()
 	out := &bytes.Buffer{}
-	mem, _ := cmdtest.MemKeystore(t, map[string]cred{"ghcr.io": {Username: "u", Secret: "s"}, "https://ghcr.io": {Username: "u", Secret: "s"}})
+	mem, _ := keystoretest.Memory(t, map[string]cred{"ghcr.io": {Username: "u", Secret: "s"}, "https://ghcr.io": {Username: "u", Secret: "s"}})
 	open := func(context.Context) (keystore.Store, keystore.Info, error) {
 		return failingDelete{mem, "https://ghcr.io"}, keystore.Info{Backend: "os"}, nil
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regkey/regkey/auth"
-	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/inventory"
 	"github.com/regkey/regkey/internal/inventory/inventorytest"
 	"github.com/regkey/regkey/internal/regauth"
@@ -36,8 +35,8 @@ func TestRows(t *testing.T) {
 	if _, _, err := deps.Cache.Get(ctx, prov, auth.Key{Host: "r.fake.example"}); err != nil {
 		t.Fatal(err)
 	}
-	cmdtest.WriteFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"gcr.io":"gcloud","r.fake.example":"regkey"},"auths":{"plain.example":{"auth":"dTpw"}}}`)
-	cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
+	inventorytest.WriteFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"gcr.io":"gcloud","r.fake.example":"regkey"},"auths":{"plain.example":{"auth":"dTpw"}}}`)
+	inventorytest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
 
 	got := Rows(inventory.Gather(ctx, deps), deps.Now)
 	type brief struct{ Registry, Provider, Source, Username, Docker, Podman string }
@@ -76,7 +75,7 @@ func TestCheckRows(t *testing.T) {
 	_ = store.Set(ctx, "bad.example", auth.Credential{Username: "u", Secret: "wrong"})
 	prov := &inventorytest.Provider{ID: "fake", Err: fmt.Errorf("no AWS profile: %w", providers.ErrNoCredentials)}
 	deps, _ := inventorytest.Deps(t, store, prov)
-	cmdtest.WriteFile(t, deps.Paths.DockerConfig, `{"credHelpers":{"x.fake.example":"regkey"}}`)
+	inventorytest.WriteFile(t, deps.Paths.DockerConfig, `{"credHelpers":{"x.fake.example":"regkey"}}`)
 	verify := func(_ context.Context, host string, c auth.Credential, _ regauth.Options) (regauth.Result, error) {
 		if c.Secret == "right" {
 			return regauth.Result{Method: regauth.MethodBasic}, nil

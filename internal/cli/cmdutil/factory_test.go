@@ -14,6 +14,7 @@ import (
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/inventory"
+	"github.com/regkey/regkey/internal/inventory/inventorytest"
 	"github.com/regkey/regkey/providers"
 	"github.com/regkey/regkey/providers/tokencache"
 )
@@ -30,7 +31,7 @@ func (oneToken) Get(context.Context, auth.Key) (providers.Token, error) {
 func TestDiscoverHosts(t *testing.T) {
 	t.Parallel()
 	f, root := cmdtest.Factory(t, nil)
-	cmdtest.WriteFile(t, f.Paths.ConfigFile, `registries:
+	inventorytest.WriteFile(t, f.Paths.ConfigFile, `registries:
   - match: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
     provider: ecr
   - match: "*.pkg.example.com"
@@ -38,8 +39,8 @@ func TestDiscoverHosts(t *testing.T) {
   - match: registry.example.com
     provider: keystore
 `)
-	cmdtest.WriteFile(t, f.Paths.DockerConfig, `{"auths":{"https://index.docker.io/v1/":{},"ghcr.io":{}},"credHelpers":{"myreg.azurecr.io":"regkey"}}`)
-	cmdtest.WriteFile(t, filepath.Join(root, "auth.json"), `{"auths":{"quay.io/org":{"auth":"dTpw"},"ghcr.io":{}},"credHelpers":{"us-docker.pkg.dev":"regkey"}}`)
+	inventorytest.WriteFile(t, f.Paths.DockerConfig, `{"auths":{"https://index.docker.io/v1/":{},"ghcr.io":{}},"credHelpers":{"myreg.azurecr.io":"regkey"}}`)
+	inventorytest.WriteFile(t, filepath.Join(root, "auth.json"), `{"auths":{"quay.io/org":{"auth":"dTpw"},"ghcr.io":{}},"credHelpers":{"us-docker.pkg.dev":"regkey"}}`)
 	cache := &tokencache.Cache{Dir: f.Paths.CacheDir}
 	if _, err := cache.Renew(context.Background(), oneToken{}, auth.Key{Raw: "cached.fake.test", Host: "cached.fake.test"}); err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func TestDiscoverHosts(t *testing.T) {
 	}
 
 	// An unreadable docker config is a warning, not the end.
-	cmdtest.WriteFile(t, f.Paths.DockerConfig, `{"auths":`)
+	inventorytest.WriteFile(t, f.Paths.DockerConfig, `{"auths":`)
 	got = f.DiscoverHosts(nil, func(format string, a ...any) { warnings = append(warnings, format) })
 	if len(warnings) != 1 || len(got) != 4 {
 		t.Errorf("with a broken docker config: %d warnings, hosts %v", len(warnings), got)
@@ -92,7 +93,7 @@ func TestCredentialLookup(t *testing.T) {
 	}
 
 	f, _ = cmdtest.Factory(t, config.Env{"REGKEY_AUTH_ENV_EXAMPLE_COM": "envuser:envsecret"})
-	cmdtest.WriteFile(t, f.Paths.ConfigFile, "registries: [")
+	inventorytest.WriteFile(t, f.Paths.ConfigFile, "registries: [")
 	var errOut strings.Builder
 	f.IO.ErrOut = &errOut
 	l = f.CredentialLookup()

@@ -6,6 +6,7 @@ package inventorytest
 import (
 	"context"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -76,4 +77,16 @@ func Deps(t testing.TB, store keystore.Store, prov providers.Provider, installed
 		Now: now,
 	}
 	return d, home
+}
+
+// WriteFile writes content to path (mode 0600), making its directories:
+// the docker, podman and regkey files an inventory reads.
+func WriteFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }

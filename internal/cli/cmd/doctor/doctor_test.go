@@ -50,8 +50,8 @@ func wiredOpts(t *testing.T) (*DoctorOptions, *bytes.Buffer) {
 	store := keystore.NewMemory()
 	_ = store.Set(context.Background(), "127.0.0.1:5000", auth.Credential{Username: "u", Secret: "p"})
 	deps, home := inventorytest.Deps(t, store, &inventorytest.Provider{ID: "fake"}, "docker", "skopeo", config.HelperPrefix+config.HelperName)
-	cmdtest.WriteFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"127.0.0.1:5000":"regkey"}}`)
-	cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
+	inventorytest.WriteFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"127.0.0.1:5000":"regkey"}}`)
+	inventorytest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
 	var out bytes.Buffer
 	return &DoctorOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, Offline: true}, &out
 }

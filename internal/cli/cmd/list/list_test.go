@@ -13,6 +13,7 @@ import (
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/keystore"
+	"github.com/regkey/regkey/keystore/keystoretest"
 )
 
 func Test_NewCmdList(t *testing.T) {
@@ -50,7 +51,7 @@ func assertNoListSecrets(t *testing.T, s string) {
 func Test_listRunTable(t *testing.T) {
 	t.Parallel()
 	ios, out, errOut := cmdtest.IO("", false)
-	_, open := cmdtest.MemKeystore(t, listStored)
+	_, open := keystoretest.Memory(t, listStored)
 	if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open}); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ localhost:5000               <token> (identity token)
 func Test_listRunJSON(t *testing.T) {
 	t.Parallel()
 	ios, out, errOut := cmdtest.IO("", false)
-	_, open := cmdtest.MemKeystore(t, listStored)
+	_, open := keystoretest.Memory(t, listStored)
 	if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open, JSON: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func Test_listRunJSON(t *testing.T) {
 func Test_listRunEmpty(t *testing.T) {
 	t.Parallel()
 	ios, out, errOut := cmdtest.IO("", false)
-	_, open := cmdtest.MemKeystore(t, nil)
+	_, open := keystoretest.Memory(t, nil)
 	if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open}); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +140,7 @@ func Test_listRunSaysWhy(t *testing.T) {
 	t.Parallel()
 	info := keystore.Info{Backend: "file", Location: "/d/credentials.enc", Reason: "auto: the OS keyring is unavailable: no D-Bus session bus"}
 	for _, stored := range []map[string]auth.Credential{listStored, nil} {
-		m, _ := cmdtest.MemKeystore(t, stored)
+		m, _ := keystoretest.Memory(t, stored)
 		open := func(context.Context) (keystore.Store, keystore.Info, error) { return m, info, nil }
 		ios, _, errOut := cmdtest.IO("", false)
 		if err := listRun(context.Background(), &ListOptions{IO: ios, Keystore: open}); err != nil {

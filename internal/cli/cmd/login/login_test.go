@@ -12,6 +12,8 @@ import (
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
+	"github.com/regkey/regkey/internal/inventory/inventorytest"
+	"github.com/regkey/regkey/keystore/keystoretest"
 )
 
 func Test_NewCmdLogin(t *testing.T) {
@@ -66,7 +68,7 @@ func TestOwnerFromSettings(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	cfg := dir + "/config.yaml"
-	cmdtest.WriteFile(t, cfg, "registries:\n  - match: registry.example.com\n    provider: acr\n  - match: ghcr.io\n    provider: keystore\n")
+	inventorytest.WriteFile(t, cfg, "registries:\n  - match: registry.example.com\n    provider: acr\n  - match: ghcr.io\n    provider: keystore\n")
 	ios, _, _ := cmdtest.IO("", false)
 	var got *LoginOptions
 	cmd := NewCmdLogin(cmdutil.NewFactory(ios, config.Env{"HOME": dir, "REGKEY_CONFIG": cfg}), func(o *LoginOptions) error { got = o; return nil })
@@ -92,7 +94,7 @@ func TestOwnerFromSettings(t *testing.T) {
 func Test_loginRun(t *testing.T) {
 	t.Parallel()
 	ios, out, errOut := cmdtest.IO("pw\n", false)
-	mem, open := cmdtest.MemKeystore(t, nil)
+	mem, open := keystoretest.Memory(t, nil)
 	opts := &LoginOptions{IO: ios, Keystore: open, Server: "h.example", Username: "u", PasswordStdin: true, NoVerify: true}
 	if err := loginRun(context.Background(), opts); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
+	"github.com/regkey/regkey/keystore/keystoretest"
 )
 
 func Test_NewCmdLogout(t *testing.T) {
@@ -32,7 +33,7 @@ func Test_logoutRun(t *testing.T) {
 	t.Parallel()
 	ios, out, errOut := cmdtest.IO("", false)
 	c := auth.Credential{Username: "u", Secret: "s"}
-	mem, open := cmdtest.MemKeystore(t, map[string]auth.Credential{"ghcr.io": c, "quay.io": c})
+	mem, open := keystoretest.Memory(t, map[string]auth.Credential{"ghcr.io": c, "quay.io": c})
 	if err := logoutRun(context.Background(), &LogoutOptions{IO: ios, Keystore: open, Server: "ghcr.io"}); err != nil {
 		t.Fatal(err)
 	}

@@ -38,8 +38,8 @@ func TestStatusRows(t *testing.T) {
 	if _, _, err := deps.Cache.Get(ctx, prov, auth.Key{Host: "r.fake.example"}); err != nil {
 		t.Fatal(err)
 	}
-	cmdtest.WriteFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"gcr.io":"gcloud","r.fake.example":"regkey"},"auths":{"plain.example":{"auth":"dTpw"}}}`)
-	cmdtest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
+	inventorytest.WriteFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"gcr.io":"gcloud","r.fake.example":"regkey"},"auths":{"plain.example":{"auth":"dTpw"}}}`)
+	inventorytest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
 
 	var out bytes.Buffer
 	opts := &StatusOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true}
@@ -90,7 +90,7 @@ func TestStatusCheck(t *testing.T) {
 	_ = store.Set(ctx, "bad.example", auth.Credential{Username: "u", Secret: "wrong"})
 	prov := &inventorytest.Provider{ID: "fake", Err: fmt.Errorf("no AWS profile: %w", providers.ErrNoCredentials)}
 	deps, _ := inventorytest.Deps(t, store, prov)
-	cmdtest.WriteFile(t, deps.Paths.DockerConfig, `{"credHelpers":{"x.fake.example":"regkey"}}`)
+	inventorytest.WriteFile(t, deps.Paths.DockerConfig, `{"credHelpers":{"x.fake.example":"regkey"}}`)
 	verify := func(_ context.Context, host string, c auth.Credential, _ regauth.Options) (regauth.Result, error) {
 		if c.Secret == "right" {
 			return regauth.Result{Method: regauth.MethodBasic}, nil
@@ -139,7 +139,7 @@ func TestStatusUsesNoNetworkWithoutCheck(t *testing.T) {
 	_ = store.Set(context.Background(), "127.0.0.1:5000", auth.Credential{Username: "u", Secret: "p"})
 	prov := &countingProvider{Provider: inventorytest.Provider{ID: "fake"}}
 	deps, _ := inventorytest.Deps(t, store, prov)
-	cmdtest.WriteFile(t, deps.Paths.DockerConfig, `{"credHelpers":{"r.fake.example":"regkey"}}`)
+	inventorytest.WriteFile(t, deps.Paths.DockerConfig, `{"credHelpers":{"r.fake.example":"regkey"}}`)
 	verify := func(context.Context, string, auth.Credential, regauth.Options) (regauth.Result, error) {
 		t.Error("status verified a credential without --check")
 		return regauth.Result{}, nil
@@ -199,7 +199,7 @@ func TestStatusCheckCannotCheck(t *testing.T) {
 		{
 			name: "docker's config.json malformed",
 			prepare: func(t *testing.T, d *inventory.Deps) {
-				cmdtest.WriteFile(t, d.Paths.DockerConfig, `{"auths":`)
+				inventorytest.WriteFile(t, d.Paths.DockerConfig, `{"auths":`)
 			},
 			want: "status --check could not check every registry: parsing " + "%DOCKER%",
 		},

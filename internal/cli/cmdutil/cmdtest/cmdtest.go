@@ -1,20 +1,16 @@
 // Package cmdtest holds what the tests of regkey's commands share:
-// captured streams, a Factory over private directories, a memory keystore.
+// captured streams, a Factory over private directories, flag parsing.
 // Only tests import it.
 package cmdtest
 
 import (
 	"bytes"
-	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
-	"github.com/regkey/regkey/keystore"
 	"github.com/spf13/cobra"
 )
 
@@ -23,20 +19,6 @@ import (
 func IO(stdin string, tty bool) (cmdutil.IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	var out, errOut bytes.Buffer
 	return cmdutil.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, InTTY: tty, OutTTY: tty, ErrTTY: tty}, &out, &errOut
-}
-
-// MemKeystore returns a memory store holding creds, and a Keystore func
-// over it that reports the file backend.
-func MemKeystore(t testing.TB, creds map[string]auth.Credential) (*keystore.Memory, func(context.Context) (keystore.Store, keystore.Info, error)) {
-	t.Helper()
-	m := keystore.NewMemory()
-	for k, c := range creds {
-		if err := m.Set(context.Background(), k, c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	info := keystore.Info{Backend: "file", Location: "/data/regkey/store"}
-	return m, func(context.Context) (keystore.Store, keystore.Info, error) { return m, info, nil }
 }
 
 // Factory is a cmdutil.Factory over private directories (the returned
@@ -60,17 +42,6 @@ func Factory(t testing.TB, env config.Env) (*cmdutil.Factory, string) {
 	}
 	ios, _, _ := IO("", false)
 	return cmdutil.NewFactory(ios, e), root
-}
-
-// WriteFile writes content to path (mode 0600), making its directories.
-func WriteFile(t testing.TB, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // ParseArgs is the flag-parsing half of a command's tests: it builds the

@@ -87,6 +87,22 @@ func journalPath(p config.Paths) string { return filepath.Join(p.DataDir, "setup
 // lockPath serialises setups of one user.
 func lockPath(p config.Paths) string { return filepath.Join(p.DataDir, "setup.lock") }
 
+// openJournal takes setup's lock (not for a dry run, which changes
+// nothing) and reads the journal; unlock releases the lock.
+func openJournal(ctx context.Context, opts *Options) (j *config.Journal, unlock func(), err error) {
+	unlock = func() {}
+	if !opts.DryRun {
+		if unlock, err = config.Lock(ctx, lockPath(opts.Paths)); err != nil {
+			return nil, nil, err
+		}
+	}
+	if j, err = config.LoadJournal(journalPath(opts.Paths)); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return j, unlock, nil
+}
+
 // Run wires the selected clients: see `regkey setup --help`.
 func Run(ctx context.Context, opts *Options) error {
 	sel := selectClients(opts)
@@ -100,17 +116,11 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	if !opts.DryRun {
-		unlock, err := config.Lock(ctx, lockPath(opts.Paths))
-		if err != nil {
-			return err
-		}
-		defer unlock()
-	}
-	j, err := config.LoadJournal(journalPath(opts.Paths))
+	j, unlock, err := openJournal(ctx, opts)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	p, err := planSetup(ctx, opts, sel, j)
 	if err != nil {
 		return err

@@ -16,17 +16,11 @@ import (
 // Undo takes regkey out of every file setup changed, as recorded in the
 // journal: see `regkey setup --help`.
 func Undo(ctx context.Context, opts *Options) error {
-	if !opts.DryRun {
-		unlock, err := config.Lock(ctx, lockPath(opts.Paths))
-		if err != nil {
-			return err
-		}
-		defer unlock()
-	}
-	j, err := config.LoadJournal(journalPath(opts.Paths))
+	j, unlock, err := openJournal(ctx, opts)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	if len(j.Files) == 0 {
 		fmt.Fprintln(opts.Out, "regkey setup has changed no file (or it was undone already): nothing to undo.")
 		if opts.DryRun {

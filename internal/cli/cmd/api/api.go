@@ -18,49 +18,35 @@ import (
 	"github.com/regkey/regkey/internal/version"
 )
 
-// APIOptions are the inputs of `regkey api`.
+// APIOptions are the inputs of `regkey api`: the engine's, with its
+// streams, credential lookup, client options and jq wired from the
+// cmdutil.Factory and the rest set from the target and flags, and whether
+// --method was given.
 type APIOptions struct {
-	IO cmdutil.IOStreams
-	// Lookup answers what the helper's get would answer for a host.
-	Lookup func() *resolve.Lookup
-	// ClientOptions carry what the cmdutil.Factory knows: certs.d dirs, proxy,
-	// user agent. Credential, Insecure, TryHTTP and Trace are set from the
-	// target and the flags.
-	ClientOptions registryapi.Options
-	// NewFilter prepares a --jq filter (jq on PATH).
-	NewFilter func(expr string, pretty bool) (apicall.Filter, error)
-
-	Target      string
-	Method      string
+	apicall.Options
+	// MethodGiven says -X was given: --input then keeps the method.
 	MethodGiven bool
-	Headers     []string
-	Input       string
-	Include     bool
-	Paginate    bool
-	JQ          string
-	Silent      bool
-	Verbose     bool
-	Insecure    bool
 }
 
 // NewCmdAPI builds `regkey api`. runF replaces apiRun in tests.
 func NewCmdAPI(f *cmdutil.Factory, runF func(*APIOptions) error) *cobra.Command {
-	opts := &APIOptions{
-		IO: f.IO,
+	var lookup *resolve.Lookup
+	opts := &APIOptions{Options: apicall.Options{
+		In: f.IO.In, Out: f.IO.Out, ErrOut: f.IO.ErrOut, OutTTY: f.IO.OutTTY,
+		Credential: func(ctx context.Context, host string) (auth.Credential, error) {
+			if lookup == nil {
+				lookup = f.CredentialLookup()
+			}
+			c, _, err := lookup.Credential(ctx, host)
+			return c, err
+		},
 		ClientOptions: registryapi.Options{
 			CertDirs:  f.Paths.DockerCertDirs(),
 			Proxy:     netenv.ProxyFunc(f.Env),
 			UserAgent: "regkey/" + version.Version,
 		},
 		NewFilter: func(expr string, pretty bool) (apicall.Filter, error) { return apicall.NewJQ(f.Env, expr, pretty) },
-	}
-	var lookup *resolve.Lookup
-	opts.Lookup = func() *resolve.Lookup {
-		if lookup == nil {
-			lookup = f.CredentialLookup()
-		}
-		return lookup
-	}
+	}}
 	cmd := &cobra.Command{
 		Use:   "api [flags] TARGET",
 		Short: "Make an authenticated registry API request",
@@ -143,16 +129,5 @@ Exit status: 0 for a 2xx answer; 1 for any other, with the registry's error
 
 // apiRun runs the API call engine with opts.
 func apiRun(ctx context.Context, opts *APIOptions) error {
-	return apicall.Run(ctx, &apicall.Options{
-		In: opts.IO.In, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, OutTTY: opts.IO.OutTTY,
-		Credential: func(ctx context.Context, host string) (auth.Credential, error) {
-			c, _, err := opts.Lookup().Credential(ctx, host)
-			return c, err
-		},
-		ClientOptions: opts.ClientOptions,
-		NewFilter:     opts.NewFilter,
-		Target:        opts.Target, Method: opts.Method, Headers: opts.Headers, Input: opts.Input,
-		Include: opts.Include, Paginate: opts.Paginate, JQ: opts.JQ,
-		Silent: opts.Silent, Verbose: opts.Verbose, Insecure: opts.Insecure,
-	})
+	return apicall.Run(ctx, &opts.Options)
 }

@@ -26,30 +26,16 @@ const DefaultSecretName = export.DefaultSecretName
 // ExportTimeout bounds one export: every lookup, the keystore included.
 const ExportTimeout = export.Timeout
 
-// ExportOptions are the inputs of `regkey export`.
+// ExportOptions are the inputs of `regkey export`: the engine's, with its
+// streams, credential lookup and list of known registries wired from the
+// cmdutil.Factory and the rest set from the arguments and flags.
 type ExportOptions struct {
-	IO cmdutil.IOStreams
-	// Hosts are the registries named on the command line; none means every
-	// registry regkey holds or serves a credential for.
-	Hosts     []string
-	Format    string
-	Name      string
-	Namespace string
-	// Output is the file to write; "" or "-" means stdout.
-	Output string
-	// Force allows writing secrets to a terminal.
-	Force bool
-
-	// Lookup answers what the helper's get would answer.
-	Lookup func() export.Source
-	// Known lists the registries to export when none are named: keystore
-	// keys and provider-served hosts.
-	Known func(ctx context.Context) ([]inventory.Known, error)
+	export.Options
 }
 
 // NewCmdExport builds `regkey export`. runF replaces exportRun in tests.
 func NewCmdExport(f *cmdutil.Factory, runF func(*ExportOptions) error) *cobra.Command {
-	opts := &ExportOptions{IO: f.IO}
+	opts := &ExportOptions{Options: export.Options{Out: f.IO.Out, ErrOut: f.IO.ErrOut, OutTTY: f.IO.OutTTY}}
 	var lookup *resolve.Lookup
 	opts.Lookup = func() export.Source {
 		if lookup == nil {
@@ -154,10 +140,5 @@ func knownForExport(ctx context.Context, f *cmdutil.Factory, l *resolve.Lookup) 
 
 // exportRun runs the export engine with opts.
 func exportRun(ctx context.Context, opts *ExportOptions) error {
-	return export.Run(ctx, &export.Options{
-		Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, OutTTY: opts.IO.OutTTY,
-		Hosts: opts.Hosts, Format: opts.Format, Name: opts.Name, Namespace: opts.Namespace,
-		Output: opts.Output, Force: opts.Force,
-		Lookup: opts.Lookup, Known: opts.Known,
-	})
+	return export.Run(ctx, &opts.Options)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
+	"github.com/regkey/regkey/internal/export"
 )
 
 func Test_NewCmdExport(t *testing.T) {
@@ -14,9 +15,9 @@ func Test_NewCmdExport(t *testing.T) {
 		want    ExportOptions
 		wantErr bool
 	}{
-		{"--format dockerconfigjson", ExportOptions{Format: "dockerconfigjson", Name: DefaultSecretName}, false},
-		{"a.io b.io --format env -o out.sh --force", ExportOptions{Hosts: []string{"a.io", "b.io"}, Format: "env", Name: DefaultSecretName, Output: "out.sh", Force: true}, false},
-		{"--format k8s-secret --name pull --namespace ci", ExportOptions{Format: "k8s-secret", Name: "pull", Namespace: "ci"}, false},
+		{"--format dockerconfigjson", ExportOptions{Options: export.Options{Format: "dockerconfigjson", Name: DefaultSecretName}}, false},
+		{"a.io b.io --format env -o out.sh --force", ExportOptions{Options: export.Options{Hosts: []string{"a.io", "b.io"}, Format: "env", Name: DefaultSecretName, Output: "out.sh", Force: true}}, false},
+		{"--format k8s-secret --name pull --namespace ci", ExportOptions{Options: export.Options{Format: "k8s-secret", Name: "pull", Namespace: "ci"}}, false},
 		{"", ExportOptions{}, true},                                        // --format is required
 		{"--format yaml", ExportOptions{}, true},                           // unknown format
 		{"--format env --name x", ExportOptions{}, true},                   // --name only for k8s-secret
@@ -37,12 +38,15 @@ func Test_NewCmdExport(t *testing.T) {
 			t.Errorf("export %s: %v", tc.args, err)
 			continue
 		}
-		g := ExportOptions{Hosts: got.Hosts, Format: got.Format, Name: got.Name, Namespace: got.Namespace, Output: got.Output, Force: got.Force}
+		g := ExportOptions{Options: export.Options{Hosts: got.Hosts, Format: got.Format, Name: got.Name, Namespace: got.Namespace, Output: got.Output, Force: got.Force}}
 		if len(g.Hosts) == 0 {
 			g.Hosts = nil
 		}
 		if fmt.Sprint(g) != fmt.Sprint(tc.want) {
 			t.Errorf("export %s: options %+v, want %+v", tc.args, g, tc.want)
+		}
+		if got.Out == nil || got.ErrOut == nil || got.Lookup == nil || got.Known == nil {
+			t.Errorf("export %s: options not wired from the cmdutil.Factory: %+v", tc.args, got)
 		}
 	}
 }

@@ -7,47 +7,25 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cmderr"
 	"github.com/regkey/regkey/internal/login"
 	"github.com/regkey/regkey/internal/netenv"
 	"github.com/regkey/regkey/internal/regauth"
 	"github.com/regkey/regkey/internal/version"
-	"github.com/regkey/regkey/keystore"
 )
 
-// LoginOptions are the inputs of `regkey login`.
+// LoginOptions are the inputs of `regkey login`: the engine's, with its
+// streams, keystore, verifier, prompt and owner wired from the
+// cmdutil.Factory and the rest set from the argument and flags.
 type LoginOptions struct {
-	IO cmdutil.IOStreams
-	// Keystore opens the static keystore.
-	Keystore func(context.Context) (keystore.Store, keystore.Info, error)
-	// Verify checks credentials with the registry (regauth.Verify).
-	Verify func(context.Context, string, auth.Credential, regauth.Options) (regauth.Result, error)
-	// VerifyOptions carry what the cmdutil.Factory knows: certs.d dirs, proxy,
-	// user agent. Insecure and Log are set from the flags.
-	VerifyOptions regauth.Options
-	// Prompt reads the username and password from a terminal.
-	Prompt login.Prompter
-	// Owner names the provider that serves a registry and why, or "" when
-	// the keystore does; nil skips the check.
-	Owner login.Owner
-
-	Server        string // the login argument as typed; "" is Docker Hub
-	Username      string
-	Password      string
-	PasswordStdin bool
-	Insecure      bool
-	NoVerify      bool
-	Strict        bool
-	IdentityToken bool
-	Verbose       bool
+	login.Options
 }
 
 // NewCmdLogin builds `regkey login`. runF replaces loginRun in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
-	opts := &LoginOptions{
-		IO:       f.IO,
+	opts := &LoginOptions{Options: login.Options{
+		In: f.IO.In, InTTY: f.IO.InTTY, Out: f.IO.Out, ErrOut: f.IO.ErrOut,
 		Keystore: f.Keystore,
 		Verify:   regauth.Verify,
 		Prompt:   newTermPrompter(f.IO),
@@ -57,7 +35,7 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Comm
 			Proxy:     netenv.ProxyFunc(f.Env),
 			UserAgent: "regkey/" + version.Version,
 		},
-	}
+	}}
 	cmd := &cobra.Command{
 		Use:   "login [SERVER]",
 		Short: "Check a registry login and keep it in regkey's keystore",
@@ -129,12 +107,5 @@ every request and redirect.`,
 
 // loginRun hands the options to the engine, login.Login.
 func loginRun(ctx context.Context, opts *LoginOptions) error {
-	return login.Login(ctx, login.Options{
-		In: opts.IO.In, InTTY: opts.IO.InTTY, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut,
-		Keystore: opts.Keystore, Verify: opts.Verify, VerifyOptions: opts.VerifyOptions,
-		Prompt: opts.Prompt, Owner: opts.Owner,
-		Server: opts.Server, Username: opts.Username, Password: opts.Password,
-		PasswordStdin: opts.PasswordStdin, Insecure: opts.Insecure, NoVerify: opts.NoVerify,
-		Strict: opts.Strict, IdentityToken: opts.IdentityToken, Verbose: opts.Verbose,
-	})
+	return login.Login(ctx, opts.Options)
 }

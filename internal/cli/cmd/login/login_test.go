@@ -13,6 +13,7 @@ import (
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
 	"github.com/regkey/regkey/internal/inventory/inventorytest"
+	"github.com/regkey/regkey/internal/login"
 	"github.com/regkey/regkey/keystore/keystoretest"
 )
 
@@ -23,14 +24,14 @@ func Test_NewCmdLogin(t *testing.T) {
 		want    LoginOptions
 		wantErr string
 	}{
-		{args: "ghcr.io", want: LoginOptions{Server: "ghcr.io"}},
+		{args: "ghcr.io", want: LoginOptions{Options: login.Options{Server: "ghcr.io"}}},
 		{args: "", want: LoginOptions{}},
 		{args: "-u alice --password-stdin localhost:5000",
-			want: LoginOptions{Server: "localhost:5000", Username: "alice", PasswordStdin: true}},
-		{args: "--username=alice -p pw h", want: LoginOptions{Server: "h", Username: "alice", Password: "pw"}},
+			want: LoginOptions{Options: login.Options{Server: "localhost:5000", Username: "alice", PasswordStdin: true}}},
+		{args: "--username=alice -p pw h", want: LoginOptions{Options: login.Options{Server: "h", Username: "alice", Password: "pw"}}},
 		{args: "--insecure --no-verify --identity-token -v h",
-			want: LoginOptions{Server: "h", Insecure: true, NoVerify: true, IdentityToken: true, Verbose: true}},
-		{args: "--strict h", want: LoginOptions{Server: "h", Strict: true}},
+			want: LoginOptions{Options: login.Options{Server: "h", Insecure: true, NoVerify: true, IdentityToken: true, Verbose: true}}},
+		{args: "--strict h", want: LoginOptions{Options: login.Options{Server: "h", Strict: true}}},
 		{args: "-u a -p x --password-stdin h", wantErr: "mutually exclusive"},
 		{args: "--password-stdin h", wantErr: "needs --username"},
 		{args: "--no-verify --strict h", wantErr: "mutually exclusive"},
@@ -52,10 +53,10 @@ func Test_NewCmdLogin(t *testing.T) {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.want, *got, cmpopts.IgnoreFields(LoginOptions{},
-				"IO", "Keystore", "Verify", "VerifyOptions", "Prompt", "Owner")); diff != "" {
+				"Options.In", "Options.Out", "Options.ErrOut", "Options.Keystore", "Options.Verify", "Options.VerifyOptions", "Options.Prompt", "Options.Owner")); diff != "" {
 				t.Errorf("options (-want +got):\n%s", diff)
 			}
-			if got.Keystore == nil || got.Verify == nil || got.Prompt == nil || got.Owner == nil || len(got.VerifyOptions.CertDirs) != 2 {
+			if got.In == nil || got.Out == nil || got.ErrOut == nil || got.Keystore == nil || got.Verify == nil || got.Prompt == nil || got.Owner == nil || len(got.VerifyOptions.CertDirs) != 2 {
 				t.Errorf("options not wired from the cmdutil.Factory: %+v", got)
 			}
 		})
@@ -95,7 +96,8 @@ func Test_loginRun(t *testing.T) {
 	t.Parallel()
 	ios, out, errOut := cmdtest.IO("pw\n", false)
 	mem, open := keystoretest.Memory(t, nil)
-	opts := &LoginOptions{IO: ios, Keystore: open, Server: "h.example", Username: "u", PasswordStdin: true, NoVerify: true}
+	opts := &LoginOptions{Options: login.Options{In: ios.In, InTTY: ios.InTTY, Out: ios.Out, ErrOut: ios.ErrOut,
+		Keystore: open, Server: "h.example", Username: "u", PasswordStdin: true, NoVerify: true}}
 	if err := loginRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

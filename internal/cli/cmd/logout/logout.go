@@ -9,23 +9,20 @@ import (
 
 	"github.com/regkey/regkey/internal/cli/cmdutil"
 	"github.com/regkey/regkey/internal/login"
-	"github.com/regkey/regkey/keystore"
 )
 
-// LogoutOptions are the inputs of `regkey logout`.
+// LogoutOptions are the inputs of `regkey logout`: the engine's, with its
+// streams, keystore and owner wired from the cmdutil.Factory and Server set
+// from the argument.
 type LogoutOptions struct {
-	IO cmdutil.IOStreams
-	// Keystore opens the static keystore.
-	Keystore func(context.Context) (keystore.Store, keystore.Info, error)
-	// Owner names the provider that serves a registry, as in login's options.
-	Owner login.Owner
-
-	Server string // the argument as typed; "" is Docker Hub
+	login.LogoutOptions
 }
 
 // NewCmdLogout builds `regkey logout`. runF replaces logoutRun in tests.
 func NewCmdLogout(f *cmdutil.Factory, runF func(*LogoutOptions) error) *cobra.Command {
-	opts := &LogoutOptions{IO: f.IO, Keystore: f.Keystore, Owner: login.ProviderOwner(f.Router)}
+	opts := &LogoutOptions{LogoutOptions: login.LogoutOptions{
+		Out: f.IO.Out, ErrOut: f.IO.ErrOut, Keystore: f.Keystore, Owner: login.ProviderOwner(f.Router),
+	}}
 	cmd := &cobra.Command{
 		Use:   "logout [SERVER]",
 		Short: "Remove a registry's credentials from regkey's keystore",
@@ -64,7 +61,5 @@ with docker logout.`,
 
 // logoutRun hands the options to the engine, login.Logout.
 func logoutRun(ctx context.Context, opts *LogoutOptions) error {
-	return login.Logout(ctx, login.LogoutOptions{
-		Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Keystore: opts.Keystore, Owner: opts.Owner, Server: opts.Server,
-	})
+	return login.Logout(ctx, opts.LogoutOptions)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/internal/cli/cmdutil/cmdtest"
+	"github.com/regkey/regkey/internal/login"
 	"github.com/regkey/regkey/keystore/keystoretest"
 )
 
@@ -22,8 +23,8 @@ func Test_NewCmdLogout(t *testing.T) {
 			}
 		case err != nil:
 			t.Errorf("logout %s: %v", args, err)
-		case got.Server != want || got.Keystore == nil:
-			t.Errorf("logout %s: Server = %q, want %q", args, got.Server, want)
+		case got.Server != want || got.Keystore == nil || got.Owner == nil || got.Out == nil || got.ErrOut == nil:
+			t.Errorf("logout %s: Server = %q, want %q, and every input wired from the cmdutil.Factory: %+v", args, got.Server, want, got)
 		}
 	}
 }
@@ -34,7 +35,7 @@ func Test_logoutRun(t *testing.T) {
 	ios, out, errOut := cmdtest.IO("", false)
 	c := auth.Credential{Username: "u", Secret: "s"}
 	mem, open := keystoretest.Memory(t, map[string]auth.Credential{"ghcr.io": c, "quay.io": c})
-	if err := logoutRun(context.Background(), &LogoutOptions{IO: ios, Keystore: open, Server: "ghcr.io"}); err != nil {
+	if err := logoutRun(context.Background(), &LogoutOptions{LogoutOptions: login.LogoutOptions{Out: ios.Out, ErrOut: ios.ErrOut, Keystore: open, Server: "ghcr.io"}}); err != nil {
 		t.Fatal(err)
 	}
 	if want := "Removed ghcr.io (u) from the file keystore\n"; out.String() != want || errOut.Len() != 0 {
@@ -44,7 +45,7 @@ func Test_logoutRun(t *testing.T) {
 		t.Errorf("left (-want +got):\n%s", diff)
 	}
 	ios, _, errOut = cmdtest.IO("", false)
-	if err := logoutRun(context.Background(), &LogoutOptions{IO: ios, Keystore: open, Server: "ghcr.io"}); err != nil {
+	if err := logoutRun(context.Background(), &LogoutOptions{LogoutOptions: login.LogoutOptions{Out: ios.Out, ErrOut: ios.ErrOut, Keystore: open, Server: "ghcr.io"}}); err != nil {
 		t.Fatal(err)
 	}
 	if want := "Not logged in to ghcr.io: nothing stored in the file keystore\n"; errOut.String() != want {

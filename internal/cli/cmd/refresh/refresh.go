@@ -5,7 +5,6 @@ package refresh
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,39 +24,25 @@ const (
 	RefreshTimeout = refresh.DefaultTimeout
 )
 
-// RefreshOptions are the inputs of `regkey refresh`.
+// RefreshOptions are the inputs of `regkey refresh`: the engine's, with
+// its streams, clock, setup and discovery wired from the cmdutil.Factory and
+// the rest set from the arguments and flags.
 type RefreshOptions struct {
-	IO cmdutil.IOStreams
-	// Hosts are the registries named on the command line; none means every
-	// provider-served registry regkey knows of (see Discover).
-	Hosts []string
-	// IfExpiringWithin, when positive, skips tokens that stay valid longer.
-	IfExpiringWithin time.Duration
-	JSON             bool
-	// Jobs bounds concurrent refreshes; Timeout bounds each one.
-	Jobs    int
-	Timeout time.Duration
-	// Now is the clock.
-	Now func() time.Time
-
-	// Setup returns the router and the token cache.
-	Setup func() (*providers.Router, *tokencache.Cache, error)
-	// Discover lists the known hosts when none are named.
-	Discover func(cache *tokencache.Cache) []inventory.Known
+	refresh.Options
 }
 
 // NewCmdRefresh builds `regkey refresh`. runF replaces refreshRun in tests.
 func NewCmdRefresh(f *cmdutil.Factory, runF func(*RefreshOptions) error) *cobra.Command {
-	opts := &RefreshOptions{
-		IO:    f.IO,
+	opts := &RefreshOptions{Options: refresh.Options{
+		Out: f.IO.Out, ErrOut: f.IO.ErrOut, ErrTTY: f.IO.ErrTTY,
 		Now:   f.Now,
 		Setup: func() (*providers.Router, *tokencache.Cache, error) { return f.ProviderParts() },
-	}
-	opts.Discover = func(c *tokencache.Cache) []inventory.Known {
-		return f.DiscoverHosts(c, func(format string, a ...any) {
-			fmt.Fprintf(f.IO.ErrOut, "regkey: warning: "+format+"\n", a...)
-		})
-	}
+		Discover: func(c *tokencache.Cache) []inventory.Known {
+			return f.DiscoverHosts(c, func(format string, a ...any) {
+				fmt.Fprintf(f.IO.ErrOut, "regkey: warning: "+format+"\n", a...)
+			})
+		},
+	}}
 	cmd := &cobra.Command{
 		Use:   "refresh [HOST...]",
 		Short: "Renew the cached tokens of ECR, ACR, Google and other provider-served registries",
@@ -114,10 +99,5 @@ and 3 when any failed; the error names each one.`,
 
 // refreshRun runs the refresh engine with opts.
 func refreshRun(ctx context.Context, opts *RefreshOptions) error {
-	return refresh.Run(ctx, &refresh.Options{
-		Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, ErrTTY: opts.IO.ErrTTY,
-		Hosts: opts.Hosts, IfExpiringWithin: opts.IfExpiringWithin, JSON: opts.JSON,
-		Jobs: opts.Jobs, Timeout: opts.Timeout, Now: opts.Now,
-		Setup: opts.Setup, Discover: opts.Discover,
-	})
+	return refresh.Run(ctx, &opts.Options)
 }

@@ -71,9 +71,11 @@ func repository(rest string) (name, kind string) {
 
 // MergeScopes returns the scopes of a and b with the actions of each
 // resource merged into one scope ("repository:app:pull" and
-// "repository:app:delete" become "repository:app:pull,delete"), in the
-// order first seen. A resource name may hold a colon (a registry port), so
-// a scope is split at its first colon and its last.
+// "repository:app:delete" become "repository:app:delete,pull"): resources
+// in the order first seen, actions sorted, so that the token request is the
+// same whatever order a registry's challenge lists them in (docker-registry's
+// varies from one challenge to the next). A resource name may hold a colon
+// (a registry port), so a scope is split at its first colon and its last.
 func MergeScopes(a, b []string) []string {
 	var order []string
 	actions := map[string][]string{}
@@ -98,6 +100,7 @@ func MergeScopes(a, b []string) []string {
 	}
 	out := make([]string, 0, len(order))
 	for _, res := range order {
+		slices.Sort(actions[res])
 		out = append(out, res+":"+strings.Join(actions[res], ","))
 	}
 	return out

@@ -53,7 +53,10 @@ func TestMergeScopes(t *testing.T) {
 		{[]string{"repository:app:pull,push"}, []string{"registry:catalog:*"}, "repository:app:pull,push registry:catalog:*"},
 		// Several scopes in one challenge parameter; a port in the name.
 		{[]string{"repository:a:pull repository:localhost:5000/b:push"}, []string{"repository:localhost:5000/b:pull"},
-			"repository:a:pull repository:localhost:5000/b:push,pull"},
+			"repository:a:pull repository:localhost:5000/b:pull,push"},
+		// The challenge's order of actions does not carry over.
+		{[]string{"repository:app:push,pull"}, []string{"repository:app:pull,push"}, "repository:app:pull,push"},
+		{[]string{"repository:app:push,delete,pull"}, nil, "repository:app:delete,pull,push"},
 		{[]string{"junk", "repository:"}, []string{"repository:a:pull"}, "repository:a:pull"},
 	}
 	for _, tt := range tests {

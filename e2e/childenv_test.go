@@ -58,9 +58,7 @@ func recorder(t *testing.T, dir, name, real, body string) string {
 	} else {
 		script += body
 	}
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(dir, name), []byte(script))
 	return record
 }
 

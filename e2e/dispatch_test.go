@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,23 +61,14 @@ func TestDispatchOnArgv0(t *testing.T) {
 	}
 }
 
+// copyFile copies the executable from to a new file to.
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()
-	in, err := os.Open(from)
+	b, err := os.ReadFile(from)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, to, b)
 }
 
 // fakeDBusLaunch is a dbus-launch that records being run. godbus runs
@@ -100,9 +90,7 @@ func TestNoDBusLaunchWithoutBus(t *testing.T) {
 	c := testenv.NewClient(t, testenv.BuildRegkey(t))
 	log := filepath.Join(c.Dir, "dbus-launch.log")
 	script := strings.NewReplacer("@LOG@", log, "@DIR@", c.Dir).Replace(fakeDBusLaunch)
-	if err := os.WriteFile(filepath.Join(c.BinDir, "dbus-launch"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(c.BinDir, "dbus-launch"), []byte(script))
 	c.Unsetenv("DBUS_SESSION_BUS_ADDRESS")
 	// Where a desktop session exists godbus uses /run/user/$UID/bus, which
 	// is no leak either; but then a store would write to that keyring.

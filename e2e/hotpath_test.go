@@ -440,9 +440,7 @@ var boundCases = []boundCase{
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "gh"), []byte("#!/bin/sh\n"+testenv.Hang(t)+"\n"), 0o700); err != nil {
-			t.Fatal(err)
-		}
+		testenv.WriteExecutable(t, filepath.Join(dir, "gh"), []byte("#!/bin/sh\n"+testenv.Hang(t)+"\n"))
 		c.Setenv("PATH", dir+string(os.PathListSeparator)+c.Getenv("PATH"))
 		return "ghcr.io"
 	}},
@@ -619,9 +617,7 @@ func TestLookAlikesGetNoToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := "#!/bin/sh\necho run >> '" + ghLog + "'\necho gho_lookalike\n"
-	if err := os.WriteFile(filepath.Join(ghDir, "gh"), []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(ghDir, "gh"), []byte(script))
 	c.Setenv("PATH", ghDir+string(os.PathListSeparator)+c.Getenv("PATH"))
 	c.Setenv("CI_REGISTRY", "registry.gitlab.example.test")
 	c.Setenv("CI_DEPENDENCY_PROXY_SERVER", "gitlab.example.test:443")

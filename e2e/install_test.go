@@ -64,9 +64,7 @@ func uninstallWhenUndoFails(t *testing.T, root string) {
 	if err := os.MkdirAll(filepath.Dir(regkey), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(regkey, []byte("#!/bin/sh\necho \"regkey: the keystore is locked\" >&2\nexit 1\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, regkey, []byte("#!/bin/sh\necho \"regkey: the keystore is locked\" >&2\nexit 1\n"))
 	res := c.Run(t, nil, "make", "-C", root, "--no-print-directory", "uninstall", "PREFIX="+prefix)
 	if res.ExitCode != 2 || !strings.Contains(res.Stderr, "regkey: the keystore is locked\nregkey: make uninstall stopped with regkey still installed") {
 		t.Errorf("make uninstall with a failing undo: exit %d\n%s%s", res.ExitCode, res.Stdout, res.Stderr)

@@ -30,9 +30,7 @@ func asNobody(t *testing.T, c *testenv.Client) *nobody {
 	if err := os.MkdirAll(n.Bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(n.Bin, "regkey"), []byte(readFile(t, testenv.BuildRegkey(t).Regkey)), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(n.Bin, "regkey"), []byte(readFile(t, testenv.BuildRegkey(t).Regkey)))
 	if err := os.Symlink("regkey", filepath.Join(n.Bin, testenv.HelperName)); err != nil {
 		t.Fatal(err)
 	}

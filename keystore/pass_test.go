@@ -210,9 +210,7 @@ func recordingWrapper(t *testing.T, dir, name string) string {
 	}
 	record := filepath.Join(dir, name+".env")
 	script := "#!/bin/sh\nenv >> '" + record + "'\nexec '" + real + "' \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(dir, name), []byte(script))
 	return record
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/regkey/regkey/config"
 	"github.com/regkey/regkey/internal/cmderr"
+	"github.com/regkey/regkey/internal/testenv"
 )
 
 func TestNewJQMissing(t *testing.T) {
@@ -26,9 +27,7 @@ func TestJQEnvironment(t *testing.T) {
 	dir := t.TempDir()
 	dump := filepath.Join(dir, "env.txt")
 	script := "#!/bin/sh\nexport -p > '" + dump + "'\nprintf 'filtered\\n'\n"
-	if err := os.WriteFile(filepath.Join(dir, "jq"), []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(dir, "jq"), []byte(script))
 	env := config.Env{"PATH": dir, "HOME": dir, "LANG": "C.UTF-8", "REGKEY_FILE_KEY": "file-key-secret",
 		"REGKEY_AUTH_H_EXAMPLE": "u:env-secret", "AWS_SECRET_ACCESS_KEY": "aws-secret"}
 	j, err := NewJQ(env, ".", false)
@@ -57,9 +56,7 @@ func TestJQEnvironment(t *testing.T) {
 func TestNewJQFallsBackToGojq(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "gojq"), []byte("#!/bin/sh\nexit 0\n"), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(dir, "gojq"), []byte("#!/bin/sh\nexit 0\n"))
 	j, err := NewJQ(config.Env{"PATH": dir}, ".", false)
 	if err != nil || j.path != filepath.Join(dir, "gojq") {
 		t.Fatalf("newJQ = %+v, %v; want gojq", j, err)

@@ -122,9 +122,7 @@ func TestTraceHelperLogsWithoutSecrets(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	helper := filepath.Join(dir, HelperName)
-	if err := os.WriteFile(helper, []byte(fakeHelper), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	WriteExecutable(t, helper, []byte(fakeHelper))
 	c := NewClient(t, &Binary{Dir: dir, Regkey: helper, Helper: helper})
 	c.TraceHelper(t)
 

@@ -52,9 +52,7 @@ func (c *Client) TraceHelper(t testing.TB) {
 		t.Fatalf("replacing %s: %v", shim, err)
 	}
 	script := strings.NewReplacer("@LOG@", c.traceLog(), "@REAL@", c.bin.Helper).Replace(traceShim)
-	if err := os.WriteFile(shim, []byte(script), 0o755); err != nil {
-		t.Fatalf("writing %s: %v", shim, err)
-	}
+	WriteExecutable(t, shim, []byte(script))
 }
 
 func (c *Client) traceLog() string { return filepath.Join(c.Dir, "helper-calls.log") }

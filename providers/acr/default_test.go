@@ -77,9 +77,7 @@ case "$*" in
 *) echo "unexpected: $*" >&2; exit 2;;
 esac
 `
-	if err := os.WriteFile(filepath.Join(dir, "az"), []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(dir, "az"), []byte(script))
 	// The CLI credential runs /bin/sh, which needs nothing else from PATH
 	// except cat (testenv.Hang).
 	if err := os.Symlink("/bin/cat", filepath.Join(dir, "cat")); err != nil {

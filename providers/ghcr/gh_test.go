@@ -48,9 +48,7 @@ func writeHosts(t *testing.T, content string) string {
 func fakeGH(t *testing.T, script string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "gh"), []byte("#!/bin/sh\n"+script), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(dir, "gh"), []byte("#!/bin/sh\n"+script))
 	return dir
 }
 

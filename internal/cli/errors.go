@@ -10,21 +10,11 @@ import (
 	"github.com/regkey/regkey/internal/fix"
 )
 
-// Exit codes of the regkey command line. The helper protocol always uses 1
-// for failure, as docker's reference library does.
-const (
-	ExitOK       = 0
-	ExitError    = 1 // a failure, or nothing found
-	ExitUsage    = 2 // bad flags or arguments
-	ExitPartial  = 3 // a multi-registry command failed for some registries
-	ExitNotFound = 1
-)
-
 // exitCode is the one place that turns an error into an exit code, and
 // prints it.
 func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
-		return ExitOK
+		return cmderr.ExitOK
 	}
 	var silent *cmderr.Silent
 	if errors.As(err, &silent) {
@@ -41,10 +31,10 @@ func exitCode(err error, stderr io.Writer) int {
 	var partial *cmderr.Partial
 	switch {
 	case cmderr.IsUsage(err):
-		return ExitUsage
+		return cmderr.ExitUsage
 	case errors.As(err, &partial):
-		return ExitPartial
+		return cmderr.ExitPartial
 	default:
-		return ExitError
+		return cmderr.ExitError
 	}
 }

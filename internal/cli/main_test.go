@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/regkey/regkey/internal/cmderr"
 )
 
 func TestProgramName(t *testing.T) {
@@ -61,8 +63,8 @@ func TestUsageExitCodes(t *testing.T) {
 		{"regkey", "export", "--format", "yaml"},
 	} {
 		code, out, errOut := runRegkey(env, "", argv[0], argv[1:]...)
-		if code != ExitUsage || out != "" || !strings.HasPrefix(errOut, "regkey: ") {
-			t.Errorf("%v: code %d, stdout %q, stderr %q; want exit %d and one message", argv, code, out, errOut, ExitUsage)
+		if code != cmderr.ExitUsage || out != "" || !strings.HasPrefix(errOut, "regkey: ") {
+			t.Errorf("%v: code %d, stdout %q, stderr %q; want exit %d and one message", argv, code, out, errOut, cmderr.ExitUsage)
 		}
 	}
 }

@@ -13,6 +13,16 @@ import (
 	"github.com/regkey/regkey/helper"
 )
 
+// Exit codes of the regkey command line (internal/cli's exitCode picks
+// them). The helper protocol always uses 1 for failure, as docker's
+// reference library does.
+const (
+	ExitOK      = 0
+	ExitError   = 1 // a failure, or nothing found
+	ExitUsage   = 2 // bad flags or arguments
+	ExitPartial = 3 // a multi-registry command failed for some registries
+)
+
 // usageError is a mistake in how regkey was invoked.
 type usageError struct{ err error }
 

@@ -31,10 +31,6 @@ type DoctorOptions struct {
 	Offline bool
 }
 
-// exitProblems is doctor's exit code when something is not well (the
-// command layer's ExitError).
-const exitProblems = 1
-
 type doctorJSON struct {
 	OK     bool           `json:"ok"`
 	Checks []doctor.Check `json:"checks"`
@@ -107,7 +103,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		}
 	}
 	if !ok {
-		return &cmderr.Silent{Code: exitProblems}
+		return &cmderr.Silent{Code: cmderr.ExitError}
 	}
 	return nil
 }

@@ -125,7 +125,7 @@ func TestLoginToARegistryThatIsDown(t *testing.T) {
 	testenv.RequireProgram(t, "docker")
 	c := testenv.NewClient(t, testenv.BuildRegkey(t))
 	c.UseFileKeystore(t)
-	down := closedLoopbackPort(t)
+	down := testenv.ClosedPort(t)
 	res := c.Run(t, []byte("pw"), "regkey", "login", "-u", "u", "--password-stdin", down)
 	if res.ExitCode != 1 || !strings.Contains(res.Stderr, "connection refused") ||
 		!strings.Contains(res.Stderr, "hint: nothing accepted the connection to "+down+": is the registry running, and are the host and port right? Nothing was stored") {

@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,7 +186,7 @@ func TestDoctorAgreesWithClients(t *testing.T) {
 		c := testenv.NewClient(t, testenv.BuildRegkey(t))
 		c.UseFileKeystore(t)
 		c.WriteDockerConfig(t, map[string]any{"credsStore": "regkey"})
-		host := closedLoopbackPort(t)
+		host := testenv.ClosedPort(t)
 		c.MustRun(t, []byte("pw"), "regkey", "login", "--no-verify", "-u", "u", "--password-stdin", host)
 		res := c.Run(t, nil, "docker", "manifest", "inspect", "--insecure", host+"/x:y")
 		if res.ExitCode == 0 || !strings.Contains(res.Stderr, "connection refused") {
@@ -307,16 +306,4 @@ func hasStatus(checks []doctorCheck, check, status string) bool {
 		}
 	}
 	return false
-}
-
-// closedLoopbackPort returns a loopback host:port nothing listens on.
-func closedLoopbackPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }

@@ -48,7 +48,7 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 		return m
 	}
 	wired := `{"credsStore":"regkey","credHelpers":{"127.0.0.1:5000":"regkey","r.fake.example":"regkey"}}`
-	closed := closedPort(t)
+	closed := testenv.ClosedPort(t)
 	for _, tc := range []struct {
 		name    string
 		store   keystore.Store
@@ -255,18 +255,6 @@ func TestDoctorFindsBrokenSetups(t *testing.T) {
 			}
 		})
 	}
-}
-
-// closedPort returns a loopback host:port nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }
 
 // loopbackOnly is an HTTP client that reaches loopback addresses only, so

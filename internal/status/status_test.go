@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,18 +24,8 @@ import (
 // docker's and podman's files, with where each client gets its credential.
 func TestRows(t *testing.T) {
 	t.Parallel()
-	store := keystore.NewMemory()
 	ctx := context.Background()
-	_ = store.Set(ctx, "127.0.0.1:5000", auth.Credential{Username: "alice", Secret: "s3cret"})
-	_ = store.Set(ctx, "https://index.docker.io/v1/", auth.Credential{Username: auth.TokenUsername, Secret: "rt"})
-	prov := &inventorytest.Provider{ID: "fake", Token: providers.Token{Credential: auth.Credential{Username: "AWS", Secret: "tok"}}}
-	deps, home := inventorytest.Deps(t, store, prov)
-	prov.Token.Expires = deps.Now().Add(time.Hour)
-	if _, _, err := deps.Cache.Get(ctx, prov, auth.Key{Host: "r.fake.example"}); err != nil {
-		t.Fatal(err)
-	}
-	inventorytest.WriteFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"gcr.io":"gcloud","r.fake.example":"regkey"},"auths":{"plain.example":{"auth":"dTpw"}}}`)
-	inventorytest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
+	deps := inventorytest.Mixed(t)
 
 	got := Rows(inventory.Gather(ctx, deps), deps.Now)
 	type brief struct{ Registry, Provider, Source, Username, Docker, Podman string }

@@ -90,3 +90,25 @@ func WriteFile(t testing.TB, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// Mixed is Deps over one registry of each kind `regkey status` tells
+// apart: 127.0.0.1:5000 (alice/s3cret) and Docker Hub (an identity token,
+// "rt") in the keystore; r.fake.example served by the fake provider, its
+// token ("tok") cached for an hour; gcr.io on another helper; plain.example
+// in plaintext in docker's config.json; podman wired for 127.0.0.1:5000.
+func Mixed(t testing.TB) inventory.Deps {
+	t.Helper()
+	ctx := context.Background()
+	store := keystore.NewMemory()
+	_ = store.Set(ctx, "127.0.0.1:5000", auth.Credential{Username: "alice", Secret: "s3cret"})
+	_ = store.Set(ctx, "https://index.docker.io/v1/", auth.Credential{Username: auth.TokenUsername, Secret: "rt"})
+	prov := &Provider{ID: "fake", Token: providers.Token{Credential: auth.Credential{Username: "AWS", Secret: "tok"}}}
+	deps, home := Deps(t, store, prov)
+	prov.Token.Expires = deps.Now().Add(time.Hour)
+	if _, _, err := deps.Cache.Get(ctx, prov, auth.Key{Host: "r.fake.example"}); err != nil {
+		t.Fatal(err)
+	}
+	WriteFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"gcr.io":"gcloud","r.fake.example":"regkey"},"auths":{"plain.example":{"auth":"dTpw"}}}`)
+	WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
+	return deps
+}

@@ -17,18 +17,13 @@ import (
 	"github.com/regkey/regkey/internal/doctor"
 	"github.com/regkey/regkey/internal/inventory/inventorytest"
 	"github.com/regkey/regkey/keystore"
+	"github.com/spf13/cobra"
 )
 
 func Test_NewCmdDoctor(t *testing.T) {
 	t.Parallel()
 	for args, want := range map[string]string{"": "", "--json": "json", "--offline": "offline", "--offline --json": "json offline", "x": "error"} {
-		var got *DoctorOptions
-		f, _ := cmdtest.Factory(t, nil)
-		cmd := NewCmdDoctor(f, func(_ context.Context, o *DoctorOptions) error { got = o; return nil })
-		cmd.SetArgs(strings.Fields(args))
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		got, err := cmdtest.ParseArgs(t, newCmdDoctor, args)
 		switch {
 		case want == "error":
 			if err == nil {
@@ -104,4 +99,9 @@ func Test_doctorRunJSON(t *testing.T) {
 			}
 		}
 	}
+}
+
+// newCmdDoctor is NewCmdDoctor with the runF shape cmdtest.ParseArgs takes.
+func newCmdDoctor(f *cmdutil.Factory, runF func(*DoctorOptions) error) *cobra.Command {
+	return NewCmdDoctor(f, func(_ context.Context, o *DoctorOptions) error { return runF(o) })
 }

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/cobra"
 
 	"github.com/regkey/regkey/auth"
 	"github.com/regkey/regkey/config"
@@ -28,18 +28,8 @@ import (
 
 func TestStatusRows(t *testing.T) {
 	t.Parallel()
-	store := keystore.NewMemory()
 	ctx := context.Background()
-	_ = store.Set(ctx, "127.0.0.1:5000", auth.Credential{Username: "alice", Secret: "s3cret"})
-	_ = store.Set(ctx, "https://index.docker.io/v1/", auth.Credential{Username: auth.TokenUsername, Secret: "rt"})
-	prov := &inventorytest.Provider{ID: "fake", Token: providers.Token{Credential: auth.Credential{Username: "AWS", Secret: "tok"}}}
-	deps, home := inventorytest.Deps(t, store, prov)
-	prov.Token.Expires = deps.Now().Add(time.Hour)
-	if _, _, err := deps.Cache.Get(ctx, prov, auth.Key{Host: "r.fake.example"}); err != nil {
-		t.Fatal(err)
-	}
-	inventorytest.WriteFile(t, deps.Paths.DockerConfig, `{"credsStore":"regkey","credHelpers":{"gcr.io":"gcloud","r.fake.example":"regkey"},"auths":{"plain.example":{"auth":"dTpw"}}}`)
-	inventorytest.WriteFile(t, filepath.Join(home, ".config", "containers", "auth.json"), `{"credHelpers":{"127.0.0.1:5000":"regkey"}}`)
+	deps := inventorytest.Mixed(t)
 
 	var out bytes.Buffer
 	opts := &StatusOptions{IO: cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}}, Deps: deps, JSON: true}
@@ -242,13 +232,7 @@ func (damagedStore) List(context.Context) (map[string]string, error) {
 func Test_NewCmdStatus(t *testing.T) {
 	t.Parallel()
 	for args, want := range map[string]string{"": "", "--json": "json", "--check": "check", "--check --json": "json check", "x": "error"} {
-		var got *StatusOptions
-		f, _ := cmdtest.Factory(t, nil)
-		cmd := NewCmdStatus(f, func(_ context.Context, o *StatusOptions) error { got = o; return nil })
-		cmd.SetArgs(strings.Fields(args))
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		got, err := cmdtest.ParseArgs(t, newCmdStatus, args)
 		switch {
 		case want == "error":
 			if err == nil {
@@ -261,4 +245,9 @@ func Test_NewCmdStatus(t *testing.T) {
 			t.Errorf("status %s: options %+v", args, got)
 		}
 	}
+}
+
+// newCmdStatus is NewCmdStatus with the runF shape cmdtest.ParseArgs takes.
+func newCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
+	return NewCmdStatus(f, func(_ context.Context, o *StatusOptions) error { return runF(o) })
 }
